@@ -1,0 +1,278 @@
+//! Key derivation: HKDF-SHA256, PBKDF2-HMAC-SHA256 and Argon2id.
+
+use core::num::NonZeroU32;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use aws_lc_rs::{hkdf, pbkdf2};
+
+use crate::{Error, Passphrase, Result};
+
+/// Largest HKDF-SHA256 output (255 blocks of 32 bytes).
+pub const HKDF_SHA256_MAX: usize = 255 * 32;
+
+struct Len(usize);
+impl hkdf::KeyType for Len {
+    fn len(&self) -> usize {
+        self.0
+    }
+}
+
+/// HKDF-SHA256 (RFC 5869): extract with `salt`, expand with `info` into `out`.
+pub fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], out: &mut [u8]) -> Result<()> {
+    if out.is_empty() || out.len() > HKDF_SHA256_MAX {
+        return Err(Error::Unsupported(format!(
+            "HKDF-SHA256 output length {} (1 to {HKDF_SHA256_MAX})",
+            out.len()
+        )));
+    }
+    let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, salt).extract(ikm);
+    let info = [info];
+    let okm = prk
+        .expand(&info, Len(out.len()))
+        .map_err(|_| Error::Internal("hkdf expand"))?;
+    okm.fill(out).map_err(|_| Error::Internal("hkdf fill"))
+}
+
+/// PBKDF2-HMAC-SHA256 into `out`.
+pub fn pbkdf2_sha256(password: &[u8], salt: &[u8], iterations: u32, out: &mut [u8]) -> Result<()> {
+    pbkdf2_with(pbkdf2::PBKDF2_HMAC_SHA256, password, salt, iterations, out)
+}
+
+/// The PRFs PBKDF2 may use when opening keys made elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Pbkdf2Prf {
+    HmacSha1,
+    HmacSha256,
+    HmacSha384,
+    HmacSha512,
+}
+
+/// PBKDF2 with a chosen PRF (SHA-1 only for reading legacy key files).
+pub fn pbkdf2(
+    prf: Pbkdf2Prf,
+    password: &[u8],
+    salt: &[u8],
+    iterations: u32,
+    out: &mut [u8],
+) -> Result<()> {
+    let alg = match prf {
+        Pbkdf2Prf::HmacSha1 => pbkdf2::PBKDF2_HMAC_SHA1,
+        Pbkdf2Prf::HmacSha256 => pbkdf2::PBKDF2_HMAC_SHA256,
+        Pbkdf2Prf::HmacSha384 => pbkdf2::PBKDF2_HMAC_SHA384,
+        Pbkdf2Prf::HmacSha512 => pbkdf2::PBKDF2_HMAC_SHA512,
+    };
+    pbkdf2_with(alg, password, salt, iterations, out)
+}
+
+fn pbkdf2_with(
+    alg: pbkdf2::Algorithm,
+    password: &[u8],
+    salt: &[u8],
+    iterations: u32,
+    out: &mut [u8],
+) -> Result<()> {
+    let iter = NonZeroU32::new(iterations)
+        .ok_or_else(|| Error::Unsupported("PBKDF2 iteration count 0".into()))?;
+    if out.is_empty() {
+        return Err(Error::Unsupported("empty PBKDF2 output".into()));
+    }
+    pbkdf2::derive(alg, iter, salt, password, out);
+    Ok(())
+}
+
+/// Argon2id cost parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Argon2Params {
+    /// Memory in KiB.
+    pub m_kib: u32,
+    /// Passes over memory.
+    pub t: u32,
+    /// Lanes.
+    pub p: u32,
+}
+
+impl Argon2Params {
+    /// OWASP's first recommendation for password storage: 19 MiB, t=2, p=1.
+    pub const OWASP: Argon2Params = Argon2Params {
+        m_kib: 19 * 1024,
+        t: 2,
+        p: 1,
+    };
+    /// For sealing files to a passphrase (RFC 9106's second recommendation,
+    /// 64 MiB, t=3, p=4): an attacker with the file can try guesses offline.
+    pub const INTERACTIVE: Argon2Params = Argon2Params {
+        m_kib: 64 * 1024,
+        t: 3,
+        p: 4,
+    };
+    /// Upper bounds accepted from untrusted input (a file header, a hash
+    /// string), so that a hostile file cannot make us allocate or spin forever.
+    pub const MAX_M_KIB: u32 = 4 * 1024 * 1024;
+    pub const MAX_T: u32 = 64;
+    pub const MAX_P: u32 = 64;
+
+    /// Rejects values outside the accepted bounds.
+    pub fn check(&self) -> Result<()> {
+        if self.m_kib < 8 * self.p.max(1)
+            || self.m_kib > Self::MAX_M_KIB
+            || self.t == 0
+            || self.t > Self::MAX_T
+            || self.p == 0
+            || self.p > Self::MAX_P
+        {
+            return Err(Error::Unsupported(format!(
+                "Argon2id parameters m={} KiB t={} p={}",
+                self.m_kib, self.t, self.p
+            )));
+        }
+        Ok(())
+    }
+
+    fn to_argon2(self, out_len: Option<usize>) -> Result<argon2::Params> {
+        self.check()?;
+        argon2::Params::new(self.m_kib, self.t, self.p, out_len)
+            .map_err(|e| Error::Unsupported(format!("Argon2id parameters: {e}")))
+    }
+}
+
+/// Raw Argon2id (RFC 9106) with optional secret and associated data, into `out`.
+pub fn argon2id_raw(
+    password: &[u8],
+    salt: &[u8],
+    params: Argon2Params,
+    secret: Option<&[u8]>,
+    associated_data: Option<&[u8]>,
+    out: &mut [u8],
+) -> Result<()> {
+    params.check()?;
+    let mut b = argon2::ParamsBuilder::new();
+    b.m_cost(params.m_kib)
+        .t_cost(params.t)
+        .p_cost(params.p)
+        .output_len(out.len());
+    if let Some(ad) = associated_data {
+        b.data(
+            argon2::AssociatedData::new(ad)
+                .map_err(|e| Error::Unsupported(format!("Argon2 associated data: {e}")))?,
+        );
+    }
+    let p = b
+        .build()
+        .map_err(|e| Error::Unsupported(format!("Argon2id parameters: {e}")))?;
+    let a = match secret {
+        Some(s) => argon2::Argon2::new_with_secret(
+            s,
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            p,
+        )
+        .map_err(|e| Error::Unsupported(format!("Argon2 secret: {e}")))?,
+        None => argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, p),
+    };
+    a.hash_password_into(password, salt, out)
+        .map_err(|e| Error::Unsupported(format!("Argon2id: {e}")))
+}
+
+/// Derives a 256-bit key from a passphrase with Argon2id.
+pub fn argon2id_key(
+    passphrase: &Passphrase,
+    salt: &[u8],
+    params: Argon2Params,
+) -> Result<crate::secret::Key256> {
+    let mut out = [0u8; 32];
+    let r = argon2id_raw(
+        passphrase.expose().as_bytes(),
+        salt,
+        params,
+        None,
+        None,
+        &mut out,
+    );
+    let key = crate::secret::Key256::from_bytes(out);
+    zeroize::Zeroize::zeroize(&mut out);
+    r.map(|()| key)
+}
+
+/// Hashes a password for storage as an Argon2id PHC string
+/// (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) with a random 16-byte salt.
+pub fn argon2id_hash_password(password: &Passphrase, params: Argon2Params) -> Result<String> {
+    let salt_bytes: [u8; 16] = crate::rand::array()?;
+    let salt = SaltString::encode_b64(&salt_bytes)
+        .map_err(|e| Error::Unsupported(format!("salt: {e}")))?;
+    let a = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        params.to_argon2(None)?,
+    );
+    a.hash_password(password.expose().as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| Error::Unsupported(format!("Argon2id: {e}")))
+}
+
+/// Verifies `password` against a PHC string made by [`argon2id_hash_password`].
+///
+/// Only Argon2id strings within the parameter bounds are accepted.
+pub fn argon2id_verify_password(phc: &str, password: &Passphrase) -> Result<()> {
+    let hash = PasswordHash::new(phc).map_err(|e| Error::malformed("password hash", e))?;
+    if hash.algorithm != argon2::Algorithm::Argon2id.ident() {
+        return Err(Error::Unsupported(format!(
+            "password hash algorithm {}",
+            hash.algorithm
+        )));
+    }
+    let params =
+        argon2::Params::try_from(&hash).map_err(|e| Error::malformed("password hash", e))?;
+    Argon2Params {
+        m_kib: params.m_cost(),
+        t: params.t_cost(),
+        p: params.p_cost(),
+    }
+    .check()?;
+    argon2::Argon2::default()
+        .verify_password(password.expose().as_bytes(), &hash)
+        .map_err(|_| Error::WrongPassphrase)
+}
+
+/// Parameters of a PHC string, to tell whether it should be re-hashed.
+pub fn argon2id_params_of(phc: &str) -> Result<Argon2Params> {
+    let hash = PasswordHash::new(phc).map_err(|e| Error::malformed("password hash", e))?;
+    let p = argon2::Params::try_from(&hash).map_err(|e| Error::malformed("password hash", e))?;
+    Ok(Argon2Params {
+        m_kib: p.m_cost(),
+        t: p.t_cost(),
+        p: p.p_cost(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phc_round_trip() {
+        let small = Argon2Params {
+            m_kib: 64,
+            t: 1,
+            p: 1,
+        };
+        let pw = Passphrase::from("correct horse");
+        let phc = argon2id_hash_password(&pw, small).unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
+        argon2id_verify_password(&phc, &pw).unwrap();
+        assert!(matches!(
+            argon2id_verify_password(&phc, &Passphrase::from("wrong")),
+            Err(Error::WrongPassphrase)
+        ));
+        assert_eq!(argon2id_params_of(&phc).unwrap(), small);
+    }
+
+    #[test]
+    fn hostile_parameters_are_refused() {
+        let huge = "$argon2id$v=19$m=999999999,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA";
+        assert!(argon2id_verify_password(huge, &Passphrase::from("x")).is_err());
+        let mut out = [0u8; 32];
+        assert!(hkdf_sha256(b"", b"k", b"", &mut [0u8; HKDF_SHA256_MAX + 1]).is_err());
+        assert!(pbkdf2_sha256(b"p", b"s", 0, &mut out).is_err());
+    }
+}
