@@ -1,0 +1,4 @@
+pub mod hash;
+pub mod key;
+pub mod pkey;
+pub mod sign;
