@@ -169,22 +169,19 @@ pub fn encrypt_private_key_pem(
     iterations: u32,
 ) -> Result<String> {
     let der = encrypt_private_key_der(key, passphrase, iterations)?;
-    Ok(pem::encode(&pem::Pem::new(LABEL_ENCRYPTED, der)))
+    Ok(encode(pem::Pem::new(LABEL_ENCRYPTED, der)))
 }
 
 /// Unencrypted PKCS#8 PEM (`PRIVATE KEY`).
 pub fn private_key_pem(key: &PrivateKey) -> Result<Zeroizing<String>> {
     let der = key.to_pkcs8_der()?;
-    Ok(Zeroizing::new(pem::encode(&pem::Pem::new(
-        LABEL_PRIVATE,
-        der.expose().to_vec(),
-    ))))
+    Ok(Zeroizing::new(encode(pem::Pem::new(LABEL_PRIVATE, der.expose().to_vec()))))
 }
 
 /// Unencrypted PKCS#1 PEM (`RSA PRIVATE KEY`), RSA only.
 pub fn pkcs1_private_key_pem(key: &PrivateKey) -> Result<Zeroizing<String>> {
     let der = key.to_pkcs1_der()?;
-    Ok(Zeroizing::new(pem::encode(&pem::Pem::new(
+    Ok(Zeroizing::new(encode(pem::Pem::new(
         LABEL_RSA_PRIVATE,
         der.expose().to_vec(),
     ))))
@@ -193,13 +190,25 @@ pub fn pkcs1_private_key_pem(key: &PrivateKey) -> Result<Zeroizing<String>> {
 /// SubjectPublicKeyInfo PEM (`PUBLIC KEY`).
 #[must_use]
 pub fn public_key_pem(key: &PublicKey) -> String {
-    pem::encode(&pem::Pem::new(LABEL_PUBLIC, key.spki_der().to_vec()))
+    encode(pem::Pem::new(LABEL_PUBLIC, key.spki_der().to_vec()))
 }
 
 /// Certificate DER to PEM.
 #[must_use]
 pub fn certificate_pem(der: &[u8]) -> String {
-    pem::encode(&pem::Pem::new(LABEL_CERTIFICATE, der.to_vec()))
+    encode(pem::Pem::new(LABEL_CERTIFICATE, der.to_vec()))
+}
+
+/// PEM text with LF line endings, as OpenSSL writes it.
+#[must_use]
+pub fn encode(block: pem::Pem) -> String {
+    pem::encode_config(&block, pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF))
+}
+
+/// PEM text of one block.
+#[must_use]
+pub fn encode_block(label: &str, der: &[u8]) -> String {
+    encode(pem::Pem::new(label, der.to_vec()))
 }
 
 /// Whether the bytes look like PEM text rather than DER.
