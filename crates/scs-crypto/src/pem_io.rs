@@ -175,7 +175,10 @@ pub fn encrypt_private_key_pem(
 /// Unencrypted PKCS#8 PEM (`PRIVATE KEY`).
 pub fn private_key_pem(key: &PrivateKey) -> Result<Zeroizing<String>> {
     let der = key.to_pkcs8_der()?;
-    Ok(Zeroizing::new(encode(pem::Pem::new(LABEL_PRIVATE, der.expose().to_vec()))))
+    Ok(Zeroizing::new(encode(pem::Pem::new(
+        LABEL_PRIVATE,
+        der.expose().to_vec(),
+    ))))
 }
 
 /// Unencrypted PKCS#1 PEM (`RSA PRIVATE KEY`), RSA only.
@@ -202,7 +205,10 @@ pub fn certificate_pem(der: &[u8]) -> String {
 /// PEM text with LF line endings, as OpenSSL writes it.
 #[must_use]
 pub fn encode(block: pem::Pem) -> String {
-    pem::encode_config(&block, pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF))
+    pem::encode_config(
+        &block,
+        pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
+    )
 }
 
 /// PEM text of one block.
