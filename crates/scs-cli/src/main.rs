@@ -9,6 +9,7 @@ mod ctx;
 mod exit;
 mod io;
 mod keyref;
+mod menu;
 mod pass;
 
 use std::path::PathBuf;
@@ -30,6 +31,15 @@ struct Cli {
     /// Read a new passphrase from FILE (or set SCS_NEW_PASSPHRASE)
     #[arg(long, global = true, value_name = "FILE")]
     new_passphrase_file: Option<PathBuf>,
+    /// Read the account password from FILE (or set SCS_PASSWORD)
+    #[arg(long, global = true, value_name = "FILE")]
+    password_file: Option<PathBuf>,
+    /// Read a new account password from FILE (or set SCS_NEW_PASSWORD)
+    #[arg(long, global = true, value_name = "FILE")]
+    new_password_file: Option<PathBuf>,
+    /// Server profile to use (default: the last one connected)
+    #[arg(long, global = true, env = "SCS_SERVER", value_name = "NAME")]
+    server: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -46,6 +56,25 @@ enum Command {
     Verify(cmd::sign::VerifyArgs),
     /// RSA-OAEP encryption of short data
     Pkey(cmd::pkey::PkeyArgs),
+    /// Connect to a server and pin its CA (asks first, like SSH)
+    Connect(cmd::account::ConnectArgs),
+    /// Create an account on the server (key generated here, certificate from the server)
+    Register(cmd::account::RegisterArgs),
+    /// Log in by password or certificate
+    Login(cmd::account::LoginArgs),
+    /// End the session
+    Logout,
+    /// Show the logged-in account
+    Whoami {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change the account password
+    Passwd,
+    /// List the users in the server's directory
+    Users(cmd::account::UsersArgs),
+    /// Look up one user in the directory
+    User(cmd::account::UserArgs),
     /// Print shell completions
     Completions {
         /// bash, zsh, fish, elvish or powershell
@@ -57,23 +86,65 @@ enum Command {
 
 /// Hook for error types of libraries added later: whether the error is an
 /// authenticity failure (exit code 1).
-fn extra_verification_failure(_e: &(dyn std::error::Error + 'static)) -> bool {
+fn extra_verification_failure(e: &(dyn std::error::Error + 'static)) -> bool {
+    if let Some(e) = e.downcast_ref::<scs_client::Error>() {
+        return e.is_verification_failure();
+    }
+    if let Some(e) = e.downcast_ref::<scs_pki::Error>() {
+        return e.is_verification_failure();
+    }
+    if let Some(e) = e.downcast_ref::<scs_pki::VerifyError>() {
+        return e.is_verification_failure();
+    }
     false
 }
 
 /// Hook for hints about error types of libraries added later.
-fn extra_hint(_e: &(dyn std::error::Error + 'static)) -> Option<String> {
-    None
+fn extra_hint(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use scs_api::ErrorCode;
+    let e = e.downcast_ref::<scs_client::Error>()?;
+    match e {
+        scs_client::Error::Api {
+            code, retry_after, ..
+        } => match code {
+            ErrorCode::Throttled => Some(match retry_after {
+                Some(s) => format!("too many attempts; try again in {s} s"),
+                None => "too many attempts; wait and try again".into(),
+            }),
+            ErrorCode::Locked => {
+                Some("ask the server's administrator to unlock the account".into())
+            }
+            ErrorCode::Unauthorized => {
+                Some("check the username and password, or `scs login` again".into())
+            }
+            _ => None,
+        },
+        scs_client::Error::Untrusted(_) => {
+            Some("the server is not the one whose CA you pinned; do not send it secrets".into())
+        }
+        scs_client::Error::Transport { .. } => {
+            Some("is the server running, and the address right?".into())
+        }
+        _ => None,
+    }
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let Some(command) = cli.command else {
+        use std::io::IsTerminal;
+        if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+            // Keep the global options (e.g. --home) for the commands the menu runs.
+            let prefix: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+            return menu::run(prefix);
+        }
         Cli::command().print_help()?;
         return Ok(());
     };
     let secrets = pass::Source {
         file: cli.passphrase_file,
         new_file: cli.new_passphrase_file,
+        password_file: cli.password_file,
+        new_password_file: cli.new_password_file,
     };
     // Commands that need no home run before one is resolved.
     match command {
@@ -88,12 +159,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         _ => {}
     }
-    let ctx = ctx::Ctx::new(cli.home, secrets)?;
+    let ctx = ctx::Ctx::new(cli.home, secrets, cli.server)?;
     match command {
         Command::Key(a) => cmd::key::run(&ctx, a),
         Command::Sign(a) => cmd::sign::sign(&ctx, a),
         Command::Verify(a) => cmd::sign::verify(&ctx, a),
         Command::Pkey(a) => cmd::pkey::run(&ctx, a),
+        Command::Connect(a) => cmd::account::connect(&ctx, a),
+        Command::Register(a) => cmd::account::register(&ctx, a),
+        Command::Login(a) => cmd::account::login(&ctx, a),
+        Command::Logout => cmd::account::logout(&ctx),
+        Command::Whoami { json } => cmd::account::whoami(&ctx, json),
+        Command::Passwd => cmd::account::passwd(&ctx),
+        Command::Users(a) => cmd::account::users(&ctx, a),
+        Command::User(a) => cmd::account::user(&ctx, a),
         Command::Hash(_) | Command::Completions { .. } | Command::Man => {
             unreachable!("handled above")
         }

@@ -1,3 +1,4 @@
+pub mod account;
 pub mod hash;
 pub mod key;
 pub mod pkey;

@@ -73,7 +73,10 @@ pub fn fails(cmd: &mut Command, code: i32) -> String {
         Some(code),
         "expected exit {code} from {cmd:?}; stderr: {stderr}"
     );
-    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error: ")).collect();
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
     assert_eq!(errors.len(), 1, "expected one error line, got: {stderr}");
     for l in stderr.lines() {
         assert!(
