@@ -109,6 +109,9 @@ pub struct Output {
 
 enum Sink {
     Stdout(io::BufWriter<io::Stdout>),
+    /// A device or FIFO (`/dev/null`, a pipe): written in place, never
+    /// replaced.
+    Special(io::BufWriter<File>),
     File {
         tmp: tempfile::NamedTempFile,
         writer: io::BufWriter<File>,
@@ -133,6 +136,17 @@ impl Output {
             });
         }
         let target = path.expect("not stdio").to_path_buf();
+        if let Ok(meta) = fs::metadata(&target) {
+            if !meta.is_file() && !meta.is_dir() {
+                let f = fs::OpenOptions::new()
+                    .write(true)
+                    .open(&target)
+                    .map_err(|e| path_err(&target, e))?;
+                return Ok(Output {
+                    inner: Sink::Special(io::BufWriter::with_capacity(1 << 20, f)),
+                });
+            }
+        }
         if !force && fs::symlink_metadata(&target).is_ok() {
             return Err(usage(format!("{}: already exists", target.display()))
                 .hint("pass --force to overwrite it")
@@ -169,6 +183,7 @@ impl Output {
     pub fn finish(self) -> Result<()> {
         match self.inner {
             Sink::Stdout(mut w) => w.flush().context("writing to standard output"),
+            Sink::Special(mut w) => w.flush().context("writing output"),
             Sink::File {
                 tmp,
                 mut writer,
@@ -199,18 +214,21 @@ impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match &mut self.inner {
             Sink::Stdout(w) => w.write(buf),
+            Sink::Special(w) => w.write(buf),
             Sink::File { writer, .. } => writer.write(buf),
         }
     }
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         match &mut self.inner {
             Sink::Stdout(w) => w.write_all(buf),
+            Sink::Special(w) => w.write_all(buf),
             Sink::File { writer, .. } => writer.write_all(buf),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
         match &mut self.inner {
             Sink::Stdout(w) => w.flush(),
+            Sink::Special(w) => w.flush(),
             Sink::File { writer, .. } => writer.flush(),
         }
     }

@@ -600,3 +600,35 @@ fn passwd_and_delete() {
     ok(env.scs().args(["key", "delete", "e", "--yes"]));
     fails(env.scs().args(["key", "show", "e"]), 2);
 }
+
+#[test]
+fn special_files_are_written_in_place_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let env = Env::new();
+    ok(env
+        .scs_pw(PW)
+        .args(["key", "gen", "--type", "ed25519", "--name", "e"]));
+    env.write("data", b"payload");
+    let fifo = env.path("pipe");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    ok(env
+        .scs_pw(PW)
+        .args(["sign", "--key", "e", "-o", "pipe", "data"]));
+    assert_eq!(reader.join().unwrap().len(), 64);
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+}
