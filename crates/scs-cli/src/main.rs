@@ -56,6 +56,10 @@ enum Command {
     Verify(cmd::sign::VerifyArgs),
     /// RSA-OAEP encryption of short data
     Pkey(cmd::pkey::PkeyArgs),
+    /// Certificate authority: init, show, export, crl
+    Ca(cmd::pki::CaArgs),
+    /// Certificates: csr, sign, issue, list, show, revoke, verify
+    Cert(cmd::pki::CertArgs),
     /// Connect to a server and pin its CA (asks first, like SSH)
     Connect(cmd::account::ConnectArgs),
     /// Create an account on the server (key generated here, certificate from the server)
@@ -165,6 +169,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sign(a) => cmd::sign::sign(&ctx, a),
         Command::Verify(a) => cmd::sign::verify(&ctx, a),
         Command::Pkey(a) => cmd::pkey::run(&ctx, a),
+        Command::Ca(a) => cmd::pki::ca(&ctx, a),
+        Command::Cert(a) => cmd::pki::cert(&ctx, a),
         Command::Connect(a) => cmd::account::connect(&ctx, a),
         Command::Register(a) => cmd::account::register(&ctx, a),
         Command::Login(a) => cmd::account::login(&ctx, a),

@@ -2,4 +2,5 @@ pub mod account;
 pub mod hash;
 pub mod key;
 pub mod pkey;
+pub mod pki;
 pub mod sign;
