@@ -21,6 +21,8 @@ pub mod paths {
     pub const METRICS: &str = "/metrics";
     /// GET: the CA chain (PEM) that issued the server's and users' certificates.
     pub const CA: &str = "/api/v1/ca";
+    /// GET: the issuing CA's current certificate revocation list (PEM), public.
+    pub const CRL: &str = "/api/v1/ca/crl";
     /// POST [`crate::RegisterRequest`] → [`crate::RegisterResponse`].
     pub const REGISTER: &str = "/api/v1/register";
     /// POST [`crate::LoginRequest`] → [`crate::Session`].
