@@ -114,12 +114,13 @@ impl Argon2Params {
 
     /// Rejects values outside the accepted bounds.
     pub fn check(&self) -> Result<()> {
-        if self.m_kib < 8 * self.p.max(1)
-            || self.m_kib > Self::MAX_M_KIB
+        // Bound p before using it in arithmetic: the values may be hostile.
+        if self.p == 0
+            || self.p > Self::MAX_P
             || self.t == 0
             || self.t > Self::MAX_T
-            || self.p == 0
-            || self.p > Self::MAX_P
+            || self.m_kib > Self::MAX_M_KIB
+            || u64::from(self.m_kib) < 8 * u64::from(self.p)
         {
             return Err(Error::Unsupported(format!(
                 "Argon2id parameters m={} KiB t={} p={}",
@@ -272,6 +273,8 @@ mod tests {
         let huge = "$argon2id$v=19$m=999999999,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA";
         assert!(argon2id_verify_password(huge, &Passphrase::from("x")).is_err());
         let mut out = [0u8; 32];
+        let overflow = Argon2Params { m_kib: 64, t: 1, p: u32::MAX };
+        assert!(overflow.check().is_err());
         assert!(hkdf_sha256(b"", b"k", b"", &mut [0u8; HKDF_SHA256_MAX + 1]).is_err());
         assert!(pbkdf2_sha256(b"p", b"s", 0, &mut out).is_err());
     }
