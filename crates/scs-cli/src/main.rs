@@ -60,6 +60,8 @@ enum Command {
     Ca(cmd::pki::CaArgs),
     /// Certificates: csr, sign, issue, list, show, revoke, verify
     Cert(cmd::pki::CertArgs),
+    /// Run and administer a server: init, run, user, audit
+    Server(cmd::server::ServerArgs),
     /// Connect to a server and pin its CA (asks first, like SSH)
     Connect(cmd::account::ConnectArgs),
     /// Create an account on the server (key generated here, certificate from the server)
@@ -98,6 +100,9 @@ fn extra_verification_failure(e: &(dyn std::error::Error + 'static)) -> bool {
         return e.is_verification_failure();
     }
     if let Some(e) = e.downcast_ref::<scs_pki::VerifyError>() {
+        return e.is_verification_failure();
+    }
+    if let Some(e) = e.downcast_ref::<scs_server::Error>() {
         return e.is_verification_failure();
     }
     false
@@ -171,6 +176,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Pkey(a) => cmd::pkey::run(&ctx, a),
         Command::Ca(a) => cmd::pki::ca(&ctx, a),
         Command::Cert(a) => cmd::pki::cert(&ctx, a),
+        Command::Server(a) => cmd::server::run(&ctx, a),
         Command::Connect(a) => cmd::account::connect(&ctx, a),
         Command::Register(a) => cmd::account::register(&ctx, a),
         Command::Login(a) => cmd::account::login(&ctx, a),

@@ -3,4 +3,5 @@ pub mod hash;
 pub mod key;
 pub mod pkey;
 pub mod pki;
+pub mod server;
 pub mod sign;

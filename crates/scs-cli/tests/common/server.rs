@@ -138,7 +138,7 @@ impl Server {
 
     /// The root CA certificate (PEM path) for `scs connect --ca`.
     pub fn ca_pem(&self) -> PathBuf {
-        self.dir.join("ca").join("root.pem")
+        self.dir.join("ca").join("root.crt")
     }
 }
 
