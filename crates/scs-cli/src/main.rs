@@ -54,6 +54,10 @@ enum Command {
     Sign(cmd::sign::SignArgs),
     /// Verify a detached signature
     Verify(cmd::sign::VerifyArgs),
+    /// Encrypt a file or stream to recipients or a passphrase (optionally signed)
+    Encrypt(cmd::seal::EncryptArgs),
+    /// Decrypt (and verify) a sealed file or stream
+    Decrypt(cmd::seal::DecryptArgs),
     /// RSA-OAEP encryption of short data
     Pkey(cmd::pkey::PkeyArgs),
     /// Certificate authority: init, show, export, crl
@@ -100,6 +104,9 @@ fn extra_verification_failure(e: &(dyn std::error::Error + 'static)) -> bool {
         return e.is_verification_failure();
     }
     if let Some(e) = e.downcast_ref::<scs_pki::VerifyError>() {
+        return e.is_verification_failure();
+    }
+    if let Some(e) = e.downcast_ref::<scs_seal::Error>() {
         return e.is_verification_failure();
     }
     if let Some(e) = e.downcast_ref::<scs_server::Error>() {
@@ -174,6 +181,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sign(a) => cmd::sign::sign(&ctx, a),
         Command::Verify(a) => cmd::sign::verify(&ctx, a),
         Command::Pkey(a) => cmd::pkey::run(&ctx, a),
+        Command::Encrypt(a) => cmd::seal::encrypt(&ctx, a),
+        Command::Decrypt(a) => cmd::seal::decrypt(&ctx, a),
         Command::Ca(a) => cmd::pki::ca(&ctx, a),
         Command::Cert(a) => cmd::pki::cert(&ctx, a),
         Command::Server(a) => cmd::server::run(&ctx, a),

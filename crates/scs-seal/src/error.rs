@@ -153,14 +153,18 @@ impl Error {
     /// Whether this error means the input is not authentic, not intact, or
     /// not openable with what was supplied: tampering, truncation, a wrong
     /// key or passphrase, a bad signature. Command-line tools map this to
-    /// exit code 1, and every other error (I/O, usage, unknown format) to 2.
+    /// exit code 1, and every other error (I/O, usage, options) to 2.
     ///
-    /// Structural damage to data that announces itself as scs sealed data
-    /// (malformed header or armor) counts as a verification failure.
+    /// Input that does not verify as sealed data this version reads counts
+    /// as a verification failure too: a malformed header or armor, and an
+    /// unrecognised magic line or version (a flipped byte there is
+    /// indistinguishable from any other tampering).
     #[must_use]
     pub fn is_verification_failure(&self) -> bool {
         match self {
             Error::Malformed { .. }
+            | Error::NotSealed { .. }
+            | Error::UnsupportedVersion(_)
             | Error::Armor(_)
             | Error::Truncated
             | Error::HeaderAuthentication
