@@ -85,6 +85,18 @@ enum Command {
     Users(cmd::account::UsersArgs),
     /// Look up one user in the directory
     User(cmd::account::UserArgs),
+    /// Send an end-to-end encrypted, signed message
+    Send(cmd::messages::SendArgs),
+    /// List the messages in your mailbox
+    Inbox(cmd::messages::InboxArgs),
+    /// Read (decrypt and verify) a message
+    Read(cmd::messages::ReadArgs),
+    /// Delete messages from your mailbox
+    Rm(cmd::messages::RmArgs),
+    /// Pinned keys of the people you write to; verify one with a safety number
+    Contacts(cmd::messages::ContactsArgs),
+    /// A live conversation with someone
+    Chat(cmd::messages::ChatArgs),
     /// Print shell completions
     Completions {
         /// bash, zsh, fish, elvish or powershell
@@ -194,6 +206,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Passwd => cmd::account::passwd(&ctx),
         Command::Users(a) => cmd::account::users(&ctx, a),
         Command::User(a) => cmd::account::user(&ctx, a),
+        Command::Send(a) => cmd::messages::send(&ctx, a),
+        Command::Inbox(a) => cmd::messages::inbox(&ctx, a),
+        Command::Read(a) => cmd::messages::read(&ctx, a),
+        Command::Rm(a) => cmd::messages::rm(&ctx, a),
+        Command::Contacts(a) => cmd::messages::contacts(&ctx, a),
+        Command::Chat(a) => cmd::messages::chat(&ctx, a),
         Command::Hash(_) | Command::Completions { .. } | Command::Man => {
             unreachable!("handled above")
         }

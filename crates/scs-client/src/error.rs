@@ -37,6 +37,23 @@ pub enum Error {
     },
     #[error("unexpected response from the server: {0}")]
     Protocol(String),
+    /// A user's key differs from the one pinned for them.
+    #[error(
+        "the key of {user} has CHANGED since it was pinned (pinned SHA256:{pinned}, now SHA256:{presented}); this may be a man in the middle"
+    )]
+    KeyChanged {
+        user: String,
+        pinned: String,
+        presented: String,
+    },
+    /// A user's certificate does not verify against the pinned CA.
+    #[error("the certificate of {user} does not verify: {reason}")]
+    BadCertificate { user: String, reason: String },
+    /// A message failed an authenticity or consistency check.
+    #[error("message {id} is not authentic: {reason}")]
+    Forged { id: String, reason: String },
+    #[error(transparent)]
+    Seal(#[from] scs_seal::Error),
     #[error(transparent)]
     Crypto(#[from] scs_crypto::Error),
     #[error(transparent)]
@@ -64,7 +81,11 @@ impl Error {
                     | scs_api::ErrorCode::Locked
                     | scs_api::ErrorCode::Forbidden
             ),
-            Error::Untrusted(_) => true,
+            Error::Untrusted(_)
+            | Error::KeyChanged { .. }
+            | Error::BadCertificate { .. }
+            | Error::Forged { .. } => true,
+            Error::Seal(e) => e.is_verification_failure(),
             Error::Crypto(e) => e.is_verification_failure(),
             Error::Pki(e) => e.is_verification_failure(),
             Error::Keystore(e) => e.is_verification_failure(),
@@ -87,7 +108,7 @@ impl Error {
         let mut detail = e.to_string();
         let mut source = std::error::Error::source(e);
         while let Some(s) = source {
-            if let Some(tls) = s.downcast_ref::<rustls::Error>() {
+            if let Some(tls) = rustls_error(s) {
                 return match tls {
                     rustls::Error::InvalidCertificate(c) => {
                         Error::Untrusted(describe_cert_error(c))
@@ -111,6 +132,17 @@ impl Error {
     }
 }
 
+/// The rustls error in `e`, looking inside `io::Error` wrappers (whose
+/// `source` skips the error they wrap; the TLS stack nests two).
+fn rustls_error<'a>(mut e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    loop {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        e = e.downcast_ref::<std::io::Error>()?.get_ref()?;
+    }
+}
+
 pub(crate) fn describe_cert_error(e: &rustls::CertificateError) -> String {
     use rustls::CertificateError as C;
     match e {
@@ -122,7 +154,10 @@ pub(crate) fn describe_cert_error(e: &rustls::CertificateError) -> String {
         }
         C::Expired | C::ExpiredContext { .. } => "it has expired".into(),
         C::Revoked => "it has been revoked".into(),
-        C::BadSignature => "bad signature".into(),
+        C::BadSignature => {
+            "its signature does not verify with the pinned CA (a different server, or a man in the middle)"
+                .into()
+        }
         other => format!("{other:?}"),
     }
 }

@@ -10,13 +10,16 @@
 #![forbid(unsafe_code)]
 
 mod client;
+pub mod envelope;
 mod error;
+pub mod messages;
 pub mod probe;
 pub mod profile;
 pub mod tls;
 
 pub use client::Client;
 pub use error::Error;
+pub use messages::Events;
 
 pub type Result<T, E = Error> = core::result::Result<T, E>;
 

@@ -221,6 +221,59 @@ impl ProfileStore {
         }
     }
 
+    /// Records that message `envelope_id` arrived as server message
+    /// `server_id`. Returns `false` when the same envelope was seen before
+    /// under another server id: a replay.
+    pub fn record_seen(
+        &self,
+        profile: &Profile,
+        envelope_id: &str,
+        server_id: &str,
+    ) -> Result<bool> {
+        let p = self.pdir(&profile.name)?.join("seen");
+        let existing = match fs::read_to_string(&p) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(Error::io(&p, e)),
+        };
+        for line in existing.lines() {
+            if let Some((env, srv)) = line.split_once(' ') {
+                if env == envelope_id {
+                    return Ok(srv == server_id);
+                }
+            }
+        }
+        let mut f = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&p)
+            .map_err(|e| Error::io(&p, e))?;
+        std::io::Write::write_all(&mut f, format!("{envelope_id} {server_id}\n").as_bytes())
+            .and_then(|()| f.sync_data())
+            .map_err(|e| Error::io(&p, e))?;
+        Ok(true)
+    }
+
+    /// The CA chain the server published at connection time, if saved.
+    pub fn ca_chain(&self, profile: &Profile) -> Result<Option<Vec<Vec<u8>>>> {
+        let p = self.pdir(&profile.name)?.join("ca-chain.pem");
+        match fs::read(&p) {
+            Ok(b) => Ok(Some(scs_pki::parse_certificates(&b)?)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(&p, e)),
+        }
+    }
+
+    /// Saves the server's CA chain (verified by the caller against the pin).
+    pub fn save_ca_chain(&self, profile: &Profile, pem: &str) -> Result<()> {
+        write_atomic(
+            &self.pdir(&profile.name)?.join("ca-chain.pem"),
+            pem.as_bytes(),
+            0o644,
+        )?;
+        Ok(())
+    }
+
     pub fn clear_session(&self, profile: &Profile) -> Result<()> {
         let p = self.pdir(&profile.name)?.join("session.toml");
         match fs::remove_file(&p) {

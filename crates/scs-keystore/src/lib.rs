@@ -12,6 +12,7 @@
 //! Private keys at rest open with `openssl pkey -in private.pem -passin ...`.
 #![forbid(unsafe_code)]
 
+pub mod contacts;
 mod error;
 pub mod fsutil;
 mod name;

@@ -167,7 +167,6 @@ pub fn connect(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
     let client = Client::new(&url, scs_client::tls::pinned(&root_der, None)?)?;
     block_on(client.health())??;
     let root_pem = scs_pki::certificate_pem(&root_der);
-    let _ = chain_pem;
     let profile = Profile {
         name: name.clone(),
         url: url.to_string().trim_end_matches('/').to_owned(),
@@ -182,6 +181,13 @@ pub fn connect(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
             .and_then(|o| o.key_name.clone()),
     };
     store.save(&profile, &root_pem)?;
+    // The issuing chain ends in the pinned root; it is kept to build paths
+    // for users' certificates (messaging).
+    if scs_pki::parse_certificates(chain_pem.as_bytes())
+        .is_ok_and(|c| c.len() > 1 && c.last() == Some(&root_der))
+    {
+        store.save_ca_chain(&profile, &chain_pem)?;
+    }
     println!(
         "connected to {} (profile '{name}', CA SHA256:{fingerprint})",
         profile.url
@@ -283,7 +289,23 @@ pub fn login(ctx: &Ctx, args: LoginArgs) -> Result<()> {
         let identity = scs_client::tls::Identity::new(cert, &key)?;
         let url = normalize_url(&profile.url)?;
         let mtls = Client::new(&url, scs_client::tls::pinned(&ca, Some(identity))?)?;
-        block_on(mtls.login_cert())??
+        match block_on(mtls.login_cert())? {
+            Ok(s) => s,
+            // The handshake broke off, yet the server answers without a
+            // certificate: it refused ours (revoked, or not from its CA).
+            Err(scs_client::Error::Transport { detail, .. })
+                if block_on(client.health())?.is_ok() =>
+            {
+                return Err(failed(format!(
+                    "the server refused the certificate of key '{key_name}': {detail}"
+                ))
+                .hint(format!(
+                    "it may have been revoked (`scs user show {username}` tells); log in with the password"
+                ))
+                .into());
+            }
+            Err(e) => return Err(e.into()),
+        }
     } else {
         let password = ctx
             .secrets

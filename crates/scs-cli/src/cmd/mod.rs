@@ -1,6 +1,7 @@
 pub mod account;
 pub mod hash;
 pub mod key;
+pub mod messages;
 pub mod pkey;
 pub mod pki;
 pub mod seal;
