@@ -81,6 +81,39 @@ const ENTRIES: &[Entry] = &[
         build: |_| Ok(v(&["users"])),
     },
     Entry {
+        label: "Messages: inbox",
+        build: |_| Ok(v(&["inbox"])),
+    },
+    Entry {
+        label: "Messages: read",
+        build: |t| {
+            let id = ask(t, "Message id (from the inbox)")?;
+            Ok(v(&["read", &id]))
+        },
+    },
+    Entry {
+        label: "Messages: send",
+        build: |t| {
+            let to = ask(t, "To (usernames, separated by spaces)")?;
+            let text = ask(t, "Message")?;
+            let mut args = vec!["send".to_owned()];
+            args.extend(to.split_whitespace().map(str::to_owned));
+            args.extend(["-m".to_owned(), text]);
+            Ok(Some(args))
+        },
+    },
+    Entry {
+        label: "Messages: chat",
+        build: |t| {
+            let who = ask(t, "Chat with (username)")?;
+            Ok(v(&["chat", &who]))
+        },
+    },
+    Entry {
+        label: "Contacts",
+        build: |_| Ok(v(&["contacts"])),
+    },
+    Entry {
         label: "Log out",
         build: |_| Ok(v(&["logout"])),
     },
