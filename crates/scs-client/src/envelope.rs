@@ -112,13 +112,14 @@ pub fn seal(
     })
 }
 
-/// A message that passed every check. Only [`open`] makes one.
+/// A message that passed every check. Only [`open`] makes one
+/// (`non_exhaustive`: it cannot be built outside this crate).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Verified {
     pub envelope: Envelope,
     /// SHA-256 of the signer's key (hex).
     pub signer_fingerprint: String,
-    _proof: (),
 }
 
 /// Opens and checks `msg` for reader `me`, given the key pinned for the
@@ -187,7 +188,6 @@ pub fn open(
     Ok(Verified {
         signer_fingerprint: signer.fingerprint_hex(),
         envelope,
-        _proof: (),
     })
 }
 

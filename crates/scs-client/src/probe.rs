@@ -45,7 +45,7 @@ pub async fn probe(url: &Url) -> Result<Probe> {
     scs_pki::verify(
         leaf,
         &intermediates,
-        &[root_der.clone()],
+        std::slice::from_ref(&root_der),
         &[],
         Some(scs_pki::Purpose::Server),
         Some(host),

@@ -273,7 +273,11 @@ mod tests {
         let huge = "$argon2id$v=19$m=999999999,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA";
         assert!(argon2id_verify_password(huge, &Passphrase::from("x")).is_err());
         let mut out = [0u8; 32];
-        let overflow = Argon2Params { m_kib: 64, t: 1, p: u32::MAX };
+        let overflow = Argon2Params {
+            m_kib: 64,
+            t: 1,
+            p: u32::MAX,
+        };
         assert!(overflow.check().is_err());
         assert!(hkdf_sha256(b"", b"k", b"", &mut [0u8; HKDF_SHA256_MAX + 1]).is_err());
         assert!(pbkdf2_sha256(b"p", b"s", 0, &mut out).is_err());

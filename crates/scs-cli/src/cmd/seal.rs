@@ -169,7 +169,7 @@ pub fn decrypt(ctx: &Ctx, args: DecryptArgs) -> Result<()> {
                 )
                 .into());
             }
-            Some(claim) if &claim.fingerprint() != &exp.fingerprint() => {
+            Some(claim) if claim.fingerprint() != exp.fingerprint() => {
                 return Err(failed(format!(
                     "the file is signed by SHA256:{}, not by the expected sender SHA256:{}",
                     hex::encode(claim.fingerprint()),

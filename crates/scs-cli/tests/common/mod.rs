@@ -107,12 +107,11 @@ pub fn which(name: &str) -> Option<PathBuf> {
 }
 
 pub fn ossl(args: &[&str], cwd: &Path) -> Output {
-    let out = Command::new("openssl")
+    Command::new("openssl")
         .args(args)
         .current_dir(cwd)
         .output()
-        .expect("spawn openssl");
-    out
+        .expect("spawn openssl")
 }
 
 pub fn ossl_ok(args: &[&str], cwd: &Path) -> Vec<u8> {
