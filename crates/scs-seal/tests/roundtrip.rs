@@ -334,33 +334,36 @@ fn peak_rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// 1 GiB through a temporary file and back, in flat memory.
-/// Run with `cargo test -p scs-seal --release -- --ignored one_gib`.
+/// 1 GiB through a temporary file and back, in flat memory, for every
+/// stanza kind.
 #[test]
-#[ignore = "1 GiB; opt in with --ignored"]
 fn one_gib_round_trip() {
     const LEN: u64 = 1 << 30;
-    let opts = options(Kind::SignedEd25519);
     let mut want = HashingWriter(Hasher::new(HashAlg::Sha256), 0);
     std::io::copy(&mut Generator { left: LEN, pos: 0 }, &mut want).unwrap();
     let want = want.0.finalize();
-
-    let mut file = tempfile::tempfile().unwrap();
-    let summary = seal(
-        &opts,
-        Generator { left: LEN, pos: 0 },
-        std::io::BufWriter::with_capacity(1 << 20, &mut file),
-    )
-    .unwrap();
-    assert_eq!(summary.plaintext_len, LEN);
-    assert_eq!(summary.chunks, LEN / CHUNK_SIZE as u64);
-    use std::io::Seek;
-    file.rewind().unwrap();
-    let mut got = HashingWriter(Hasher::new(HashAlg::Sha256), 0);
-    let opened = open(&mut file, &mut unlocker(Kind::SignedEd25519), &mut got).unwrap();
-    assert!(opened.signer().is_some());
-    assert_eq!(got.1, LEN);
-    assert_eq!(got.0.finalize(), want);
+    for kind in ALL_KINDS {
+        let opts = options(kind);
+        let mut file = tempfile::tempfile().unwrap();
+        let summary = seal(
+            &opts,
+            Generator { left: LEN, pos: 0 },
+            std::io::BufWriter::with_capacity(1 << 20, &mut file),
+        )
+        .unwrap();
+        assert_eq!(summary.plaintext_len, LEN);
+        assert_eq!(summary.chunks, LEN / CHUNK_SIZE as u64);
+        use std::io::Seek;
+        file.rewind().unwrap();
+        let mut got = HashingWriter(Hasher::new(HashAlg::Sha256), 0);
+        let opened = open(&mut file, &mut unlocker(kind), &mut got).unwrap();
+        assert_eq!(
+            opened.signer().is_some(),
+            matches!(kind, Kind::SignedRsaPss | Kind::SignedEd25519)
+        );
+        assert_eq!(got.1, LEN, "{kind:?}");
+        assert_eq!(got.0.finalize(), want, "{kind:?}");
+    }
     if let Some(peak) = peak_rss_kib() {
         println!("peak RSS {} MiB", peak / 1024);
         assert!(peak <= 64 * 1024, "peak RSS {peak} KiB");
