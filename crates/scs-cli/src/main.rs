@@ -4,6 +4,7 @@
 //! libraries (`scs-crypto`, `scs-keystore`, …) hold the logic.
 #![forbid(unsafe_code)]
 
+mod clock;
 mod cmd;
 mod ctx;
 mod exit;

@@ -12,6 +12,7 @@ use scs_client::profile::{Profile, StoredSession, normalize_url, slug};
 use scs_crypto::KeyKind;
 use serde::Serialize;
 
+use crate::clock::{now, when};
 use crate::ctx::{Ctx, block_on};
 use crate::exit::{failed, usage};
 
@@ -65,22 +66,6 @@ enum UserCmd {
         #[arg(long)]
         json: bool,
     },
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-fn when(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| unix.to_string())
 }
 
 /// The profile and a client that trusts only its pinned CA.

@@ -16,6 +16,7 @@ use scs_client::{Client, Events};
 use scs_crypto::{PrivateKey, PublicKey};
 use scs_keystore::contacts::{Contacts, PinStatus, safety_number};
 
+use crate::clock::{now, when};
 use crate::ctx::Ctx;
 use crate::exit::usage;
 use crate::io::{Kind, write_output};
@@ -93,20 +94,12 @@ pub struct ChatArgs {
 /// enforces its own, usually lower, limit).
 const MAX_BODY: u64 = 64 << 20;
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-fn when(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| unix.to_string())
+/// The keystore name of `me`'s key for this profile (made by `scs register`).
+fn own_key_name(profile: &Profile, me: &str) -> String {
+    match (&profile.username, &profile.key_name) {
+        (Some(u), Some(k)) if u == me => k.clone(),
+        _ => format!("{me}.{}", profile.name),
+    }
 }
 
 /// Everything a messaging command needs: the session, the user's unlocked
@@ -127,10 +120,7 @@ impl Messenger {
         let (profile, client, session) = super::account::session(ctx)?;
         let store = ctx.profiles()?;
         let me = session.username.clone();
-        let key_name = match (&profile.username, &profile.key_name) {
-            (Some(u), Some(k)) if *u == me => k.clone(),
-            _ => format!("{me}.{}", profile.name),
-        };
+        let key_name = own_key_name(&profile, &me);
         let ks = ctx.keystore()?;
         if !ks.contains(&key_name) {
             return Err(
@@ -242,6 +232,7 @@ impl Messenger {
         let req = SendMessage {
             recipients: out.envelope.to.clone(),
             ciphertext_b64: base64::engine::general_purpose::STANDARD.encode(&out.ciphertext),
+            id: Some(out.envelope.id.clone()),
         };
         Ok(self.client.send_message(&self.session.token, &req).await?)
     }
@@ -478,9 +469,26 @@ pub fn contacts(ctx: &Ctx, args: ContactsArgs) -> Result<()> {
             })?;
             let key = scs_keystore::public_key_of_certificate(&der)?;
             let theirs = key.fingerprint_hex();
+            // My side of the safety number is my own key, not what the
+            // server lists for me: a substituted entry must change the number.
             let me = s.username.clone();
-            let my_entry = rt.block_on(client.user(&s.token, &me))?;
-            let mine = my_entry.key_fingerprint.unwrap_or_default();
+            let key_name = own_key_name(&profile, &me);
+            let ks = ctx.keystore()?;
+            if !ks.contains(&key_name) {
+                return Err(
+                    usage(format!("no key '{key_name}' for {me} in the keystore"))
+                        .hint("verify contacts from the machine where you ran `scs register`")
+                        .into(),
+                );
+            }
+            let mine = ks.public_key(&key_name)?.fingerprint_hex();
+            let listed = rt.block_on(client.user(&s.token, &me))?.key_fingerprint;
+            if listed.as_deref() != Some(mine.as_str()) {
+                eprintln!(
+                    "warning: the server lists another key for you (SHA256:{}) than yours (SHA256:{mine}): someone may be impersonating you",
+                    listed.as_deref().unwrap_or("none")
+                );
+            }
             let contacts = Contacts::open(&ctx.home, &profile.name)?;
             let old = contacts.get(&user)?;
             if let Some(o) = &old {

@@ -9,6 +9,7 @@ use scs_crypto::KeyKind;
 use scs_pki::{Ca, InitOptions, Profile, Purpose, RevocationReason, San};
 use serde::Serialize;
 
+use crate::clock::rfc3339;
 use crate::ctx::Ctx;
 use crate::exit::{failed, usage};
 use crate::io::{Kind, read_small, write_output};
@@ -205,11 +206,6 @@ fn fingerprint(der: &[u8]) -> String {
     hex::encode(scs_crypto::hash::sha256(der))
 }
 
-fn fmt_time(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| t.to_string())
-}
-
 pub fn ca(ctx: &Ctx, args: CaArgs) -> Result<()> {
     match args.cmd {
         CaCmd::Init {
@@ -236,7 +232,7 @@ pub fn ca(ctx: &Ctx, args: CaArgs) -> Result<()> {
             let root = scs_pki::show(ca.root_der())?;
             println!("created CA '{}' in {}", ca.name(), dir.display());
             println!("root fingerprint SHA256:{}", fingerprint(ca.root_der()));
-            println!("valid until {}", fmt_time(root.not_after));
+            println!("valid until {}", rfc3339(root.not_after));
             if let Some(i) = ca.intermediate_der() {
                 println!("intermediate fingerprint SHA256:{}", fingerprint(i));
             }
@@ -274,16 +270,16 @@ pub fn ca(ctx: &Ctx, args: CaArgs) -> Result<()> {
                 println!("root:         {}", root.subject);
                 println!(
                     "  valid:      {} to {}",
-                    fmt_time(root.not_before),
-                    fmt_time(root.not_after)
+                    rfc3339(root.not_before),
+                    rfc3339(root.not_after)
                 );
                 println!("  SHA256:     {}", root.fingerprint_sha256);
                 if let Some(i) = inter {
                     println!("intermediate: {}", i.subject);
                     println!(
                         "  valid:      {} to {}",
-                        fmt_time(i.not_before),
-                        fmt_time(i.not_after)
+                        rfc3339(i.not_before),
+                        rfc3339(i.not_after)
                     );
                     println!("  SHA256:     {}", i.fingerprint_sha256);
                 }
@@ -319,7 +315,7 @@ pub fn ca(ctx: &Ctx, args: CaArgs) -> Result<()> {
                 "CRL #{} lists {} revoked certificates; next update {}",
                 crl.number,
                 crl.revoked.len(),
-                fmt_time(crl.next_update)
+                rfc3339(crl.next_update)
             );
         }
     }
@@ -378,7 +374,7 @@ pub fn cert(ctx: &Ctx, args: CertArgs) -> Result<()> {
                 profile.name(),
                 issued.record.subject,
                 issued.serial,
-                fmt_time(issued.record.not_after)
+                rfc3339(issued.record.not_after)
             );
         }
         CertCmd::Issue {
@@ -437,7 +433,7 @@ pub fn cert(ctx: &Ctx, args: CertArgs) -> Result<()> {
                     serial: &r.serial,
                     subject: &r.subject,
                     profile: r.profile.name(),
-                    not_after: fmt_time(r.not_after),
+                    not_after: rfc3339(r.not_after),
                     status: r.status_at(now),
                     revocation_reason: r.revocation_reason.map(RevocationReason::name),
                     fingerprint_sha256: &r.fingerprint,
@@ -569,8 +565,8 @@ fn print_info(i: &scs_pki::CertInfo) {
     println!("serial:       {}", i.serial);
     println!(
         "valid:        {} to {}",
-        fmt_time(i.not_before),
-        fmt_time(i.not_after)
+        rfc3339(i.not_before),
+        rfc3339(i.not_after)
     );
     if !i.subject_alt_names.is_empty() {
         println!("names:        {}", i.subject_alt_names.join(", "));

@@ -10,6 +10,7 @@ use scs_pki::RevocationReason;
 use scs_server::admin;
 use scs_server::{CaSource, InitOptions, RunOptions};
 
+use crate::clock::when;
 use crate::ctx::Ctx;
 
 #[derive(Debug, Args)]
@@ -117,16 +118,6 @@ fn init_logging() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
-}
-
-fn when(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| unix.to_string())
 }
 
 pub fn run(ctx: &Ctx, args: ServerArgs) -> Result<()> {
