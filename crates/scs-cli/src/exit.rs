@@ -107,10 +107,10 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 /// A hint for well-known errors.
 fn hint_for(err: &anyhow::Error) -> Option<String> {
     for e in err.chain() {
-        if let Some(c) = e.downcast_ref::<CliError>() {
-            if c.hint.is_some() {
-                return c.hint.clone();
-            }
+        if let Some(c) = e.downcast_ref::<CliError>()
+            && c.hint.is_some()
+        {
+            return c.hint.clone();
         }
         if let Some(e) = e.downcast_ref::<scs_crypto::Error>() {
             match e {

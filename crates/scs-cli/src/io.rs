@@ -136,16 +136,17 @@ impl Output {
             });
         }
         let target = path.expect("not stdio").to_path_buf();
-        if let Ok(meta) = fs::metadata(&target) {
-            if !meta.is_file() && !meta.is_dir() {
-                let f = fs::OpenOptions::new()
-                    .write(true)
-                    .open(&target)
-                    .map_err(|e| path_err(&target, e))?;
-                return Ok(Output {
-                    inner: Sink::Special(io::BufWriter::with_capacity(1 << 20, f)),
-                });
-            }
+        if let Ok(meta) = fs::metadata(&target)
+            && !meta.is_file()
+            && !meta.is_dir()
+        {
+            let f = fs::OpenOptions::new()
+                .write(true)
+                .open(&target)
+                .map_err(|e| path_err(&target, e))?;
+            return Ok(Output {
+                inner: Sink::Special(io::BufWriter::with_capacity(1 << 20, f)),
+            });
         }
         if !force && fs::symlink_metadata(&target).is_ok() {
             return Err(usage(format!("{}: already exists", target.display()))

@@ -237,10 +237,10 @@ impl ProfileStore {
             Err(e) => return Err(Error::io(&p, e)),
         };
         for line in existing.lines() {
-            if let Some((env, srv)) = line.split_once(' ') {
-                if env == envelope_id {
-                    return Ok(srv == server_id);
-                }
+            if let Some((env, srv)) = line.split_once(' ')
+                && env == envelope_id
+            {
+                return Ok(srv == server_id);
             }
         }
         let mut f = fs::OpenOptions::new()

@@ -58,7 +58,7 @@ pub fn decrypt_pkcs7(key: &[u8], iv: &[u8; BLOCK_LEN], ciphertext: &[u8]) -> Res
 
 /// Raw AES-CBC without padding (input a multiple of 16 bytes), in place.
 pub fn encrypt_nopad_in_place(key: &[u8], iv: &[u8; BLOCK_LEN], buf: &mut [u8]) -> Result<()> {
-    if buf.len() % BLOCK_LEN != 0 {
+    if !buf.len().is_multiple_of(BLOCK_LEN) {
         return Err(Error::malformed("CBC input", "not a multiple of 16 bytes"));
     }
     let k = EncryptingKey::cbc(unbound(key)?).map_err(|_| Error::Internal("aes-cbc key"))?;
@@ -69,7 +69,7 @@ pub fn encrypt_nopad_in_place(key: &[u8], iv: &[u8; BLOCK_LEN], buf: &mut [u8]) 
 
 /// Raw AES-CBC decryption without padding, in place.
 pub fn decrypt_nopad_in_place(key: &[u8], iv: &[u8; BLOCK_LEN], buf: &mut [u8]) -> Result<()> {
-    if buf.len() % BLOCK_LEN != 0 {
+    if !buf.len().is_multiple_of(BLOCK_LEN) {
         return Err(Error::malformed("CBC input", "not a multiple of 16 bytes"));
     }
     let k = DecryptingKey::cbc(unbound(key)?).map_err(|_| Error::Internal("aes-cbc key"))?;

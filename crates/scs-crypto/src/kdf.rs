@@ -235,6 +235,140 @@ pub fn argon2id_verify_password(phc: &str, password: &Passphrase) -> Result<()> 
         .map_err(|_| Error::WrongPassphrase)
 }
 
+/// Working memory for Argon2id password hashing, kept between uses.
+///
+/// A computation needs `m_kib` KiB. A server that allocates that much for
+/// every login leaves its allocator's heap fragmented: freed buffers that
+/// small allocations have cut into stay resident, and memory grows to many
+/// times `m × concurrency`. One `Argon2Memory` per concurrent computation,
+/// reused, keeps it at that. The memory is wiped when dropped.
+#[derive(Default)]
+pub struct Argon2Memory {
+    blocks: Vec<argon2::Block>,
+}
+
+impl std::fmt::Debug for Argon2Memory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Argon2Memory({} KiB)", self.blocks.len())
+    }
+}
+
+impl Argon2Memory {
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn blocks(&mut self, params: &argon2::Params) -> &mut [argon2::Block] {
+        let n = params.block_count();
+        if self.blocks.len() < n {
+            self.blocks.resize(n, argon2::Block::default());
+        }
+        &mut self.blocks[..n]
+    }
+}
+
+impl Drop for Argon2Memory {
+    fn drop(&mut self) {
+        for b in &mut self.blocks {
+            zeroize::Zeroize::zeroize(b);
+        }
+    }
+}
+
+/// [`argon2id_hash_password`] in reused working memory.
+pub fn argon2id_hash_password_with(
+    password: &Passphrase,
+    params: Argon2Params,
+    memory: &mut Argon2Memory,
+) -> Result<String> {
+    let salt_bytes: [u8; 16] = crate::rand::array()?;
+    let salt = SaltString::encode_b64(&salt_bytes)
+        .map_err(|e| Error::Unsupported(format!("salt: {e}")))?;
+    let p = params.to_argon2(None)?;
+    let a = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        p.clone(),
+    );
+    let blocks = memory.blocks(&p);
+    let output =
+        argon2::password_hash::Output::init_with(argon2::Params::DEFAULT_OUTPUT_LEN, |out| {
+            a.hash_password_into_with_memory(
+                password.expose().as_bytes(),
+                &salt_bytes,
+                out,
+                &mut *blocks,
+            )
+            .map_err(Into::into)
+        })
+        .map_err(|e| Error::Unsupported(format!("Argon2id: {e}")))?;
+    let params_string = argon2::password_hash::ParamsString::try_from(&p)
+        .map_err(|e| Error::Unsupported(format!("Argon2id: {e}")))?;
+    Ok(PasswordHash {
+        algorithm: argon2::Algorithm::Argon2id.ident(),
+        version: Some(argon2::Version::V0x13.into()),
+        params: params_string,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    }
+    .to_string())
+}
+
+/// [`argon2id_verify_password`] in reused working memory.
+pub fn argon2id_verify_password_with(
+    phc: &str,
+    password: &Passphrase,
+    memory: &mut Argon2Memory,
+) -> Result<()> {
+    let hash = PasswordHash::new(phc).map_err(|e| Error::malformed("password hash", e))?;
+    if hash.algorithm != argon2::Algorithm::Argon2id.ident() {
+        return Err(Error::Unsupported(format!(
+            "password hash algorithm {}",
+            hash.algorithm
+        )));
+    }
+    let params =
+        argon2::Params::try_from(&hash).map_err(|e| Error::malformed("password hash", e))?;
+    Argon2Params {
+        m_kib: params.m_cost(),
+        t: params.t_cost(),
+        p: params.p_cost(),
+    }
+    .check()?;
+    let (Some(salt), Some(expected)) = (hash.salt, hash.hash) else {
+        return Err(Error::malformed("password hash", "no salt or no hash"));
+    };
+    let version = hash
+        .version
+        .map(argon2::Version::try_from)
+        .transpose()
+        .map_err(|e| Error::malformed("password hash", e))?
+        .unwrap_or_default();
+    let mut salt_buf = [0u8; 64];
+    let salt_bytes = salt
+        .decode_b64(&mut salt_buf)
+        .map_err(|e| Error::malformed("password hash", e))?;
+    let a = argon2::Argon2::new(argon2::Algorithm::Argon2id, version, params.clone());
+    let blocks = memory.blocks(&params);
+    let computed = argon2::password_hash::Output::init_with(expected.len(), |out| {
+        a.hash_password_into_with_memory(
+            password.expose().as_bytes(),
+            salt_bytes,
+            out,
+            &mut *blocks,
+        )
+        .map_err(Into::into)
+    })
+    .map_err(|_| Error::WrongPassphrase)?;
+    // `Output`'s equality is constant-time.
+    if computed == expected {
+        Ok(())
+    } else {
+        Err(Error::WrongPassphrase)
+    }
+}
+
 /// Parameters of a PHC string, to tell whether it should be re-hashed.
 pub fn argon2id_params_of(phc: &str) -> Result<Argon2Params> {
     let hash = PasswordHash::new(phc).map_err(|e| Error::malformed("password hash", e))?;
@@ -266,6 +400,40 @@ mod tests {
             Err(Error::WrongPassphrase)
         ));
         assert_eq!(argon2id_params_of(&phc).unwrap(), small);
+    }
+
+    #[test]
+    fn reused_memory_gives_the_same_hashes() {
+        let small = Argon2Params {
+            m_kib: 64,
+            t: 1,
+            p: 1,
+        };
+        let pw = Passphrase::from("correct horse");
+        let mut mem = Argon2Memory::new();
+        let phc = argon2id_hash_password_with(&pw, small, &mut mem).unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
+        // Each way verifies the other's hashes, with the memory reused and
+        // grown for larger parameters.
+        argon2id_verify_password(&phc, &pw).unwrap();
+        argon2id_verify_password_with(&phc, &pw, &mut mem).unwrap();
+        let bigger = argon2id_hash_password(
+            &pw,
+            Argon2Params {
+                m_kib: 256,
+                t: 2,
+                p: 2,
+            },
+        )
+        .unwrap();
+        argon2id_verify_password_with(&bigger, &pw, &mut mem).unwrap();
+        argon2id_verify_password_with(&phc, &pw, &mut mem).unwrap();
+        assert!(matches!(
+            argon2id_verify_password_with(&bigger, &Passphrase::from("wrong"), &mut mem),
+            Err(Error::WrongPassphrase)
+        ));
+        let huge = "$argon2id$v=19$m=999999999,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA";
+        assert!(argon2id_verify_password_with(huge, &pw, &mut mem).is_err());
     }
 
     #[test]

@@ -244,10 +244,11 @@ impl Keystore {
         let mut names = Vec::new();
         for entry in fs::read_dir(&self.keys).map_err(|e| Error::io(&self.keys, e))? {
             let entry = entry.map_err(|e| Error::io(&self.keys, e))?;
-            if let Some(n) = entry.file_name().to_str() {
-                if validate_name(n).is_ok() && entry.path().is_dir() {
-                    names.push(n.to_owned());
-                }
+            if let Some(n) = entry.file_name().to_str()
+                && validate_name(n).is_ok()
+                && entry.path().is_dir()
+            {
+                names.push(n.to_owned());
             }
         }
         names.sort();

@@ -400,14 +400,13 @@ fn check_leaf(der: &[u8]) -> core::result::Result<(), VerifyError> {
         ));
     }
     // §4.1.2.6: with an empty subject, the SAN extension must be critical.
-    if cert.subject().iter().next().is_none() {
-        if let Some(san) = ext(&san_oid)? {
-            if !san.critical {
-                return Err(VerifyError::Invalid(
-                    "the subject is empty but the subjectAltName extension is not critical".into(),
-                ));
-            }
-        }
+    if cert.subject().iter().next().is_none()
+        && let Some(san) = ext(&san_oid)?
+        && !san.critical
+    {
+        return Err(VerifyError::Invalid(
+            "the subject is empty but the subjectAltName extension is not critical".into(),
+        ));
     }
     Ok(())
 }
@@ -426,10 +425,10 @@ fn check_crls(crls: &[Vec<u8>], anchors: &[Vec<u8>]) -> core::result::Result<(),
     // Subjects of the trust anchors whose KeyUsage leaves out cRLSign.
     let mut no_crl_sign: Vec<&[u8]> = Vec::new();
     for anchor in anchors {
-        if let Ok((_, cert)) = X509Certificate::from_der(anchor) {
-            if matches!(cert.key_usage(), Ok(Some(ku)) if !ku.value.crl_sign()) {
-                no_crl_sign.push(cert.tbs_certificate.subject.as_raw());
-            }
+        if let Ok((_, cert)) = X509Certificate::from_der(anchor)
+            && matches!(cert.key_usage(), Ok(Some(ku)) if !ku.value.crl_sign())
+        {
+            no_crl_sign.push(cert.tbs_certificate.subject.as_raw());
         }
     }
     for (i, der) in crls.iter().enumerate() {

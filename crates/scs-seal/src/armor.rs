@@ -312,7 +312,7 @@ impl<R: Read> ArmorReader<R> {
                     if line.is_empty() {
                         return Err(bad("empty line inside the armor"));
                     }
-                    if line.len() % 4 != 0 {
+                    if !line.len().is_multiple_of(4) {
                         return Err(bad("line length is not a multiple of 4"));
                     }
                     if line.len() < LINE_LEN || line.ends_with(b"=") {

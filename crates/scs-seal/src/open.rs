@@ -394,13 +394,12 @@ impl<R: Read + Send> Decryptor<R> {
             match aead.open_in_place(&chunk_nonce(index, last), &[], &mut buf[..len]) {
                 Ok(pt) => Ok((pt.len(), hash)),
                 Err(_) => {
-                    if let Some(mut b) = backup {
-                        if aead
+                    if let Some(mut b) = backup
+                        && aead
                             .open_in_place(&chunk_nonce(index, false), &[], &mut b)
                             .is_ok()
-                        {
-                            return Err(Error::Truncated);
-                        }
+                    {
+                        return Err(Error::Truncated);
                     }
                     Err(Error::PayloadAuthentication)
                 }

@@ -138,15 +138,16 @@ pub fn connect(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
     };
     let fingerprint = scs_client::cert_fingerprint(&root_der);
     let existing = store.load(&name).ok();
-    if let Some(old) = &existing {
-        if old.ca_fingerprint != fingerprint && !args.replace {
-            return Err(failed(format!(
+    if let Some(old) = &existing
+        && old.ca_fingerprint != fingerprint
+        && !args.replace
+    {
+        return Err(failed(format!(
                 "the CA of {url} differs from the one pinned before (SHA256:{}): possible man in the middle",
                 old.ca_fingerprint
             ))
             .hint("if the server's CA really changed, check the new fingerprint out of band and use --replace")
             .into());
-        }
     }
     // Prove the pin works: a TLS 1.3 connection that trusts only this CA.
     let client = Client::new(&url, scs_client::tls::pinned(&root_der, None)?)?;

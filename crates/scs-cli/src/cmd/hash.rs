@@ -164,14 +164,14 @@ fn parse_line(line: &str) -> Option<(Option<HashAlg>, String, String)> {
             Some(n.to_owned())
         }
     };
-    if let Some(open) = line.find(" (") {
-        if let Some(close) = line.rfind(") = ") {
-            let alg: Option<HashAlg> = line[..open].parse().ok();
-            if alg.is_some() && close > open {
-                let name = unescape(&line[open + 2..close])?;
-                let hex = line[close + 4..].trim().to_ascii_lowercase();
-                return Some((alg, hex, name));
-            }
+    if let Some(open) = line.find(" (")
+        && let Some(close) = line.rfind(") = ")
+    {
+        let alg: Option<HashAlg> = line[..open].parse().ok();
+        if alg.is_some() && close > open {
+            let name = unescape(&line[open + 2..close])?;
+            let hex = line[close + 4..].trim().to_ascii_lowercase();
+            return Some((alg, hex, name));
         }
     }
     let sp = line.find(' ')?;

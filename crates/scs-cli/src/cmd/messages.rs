@@ -491,13 +491,13 @@ pub fn contacts(ctx: &Ctx, args: ContactsArgs) -> Result<()> {
             }
             let contacts = Contacts::open(&ctx.home, &profile.name)?;
             let old = contacts.get(&user)?;
-            if let Some(o) = &old {
-                if o.key_fingerprint != theirs {
-                    eprintln!(
-                        "warning: {user}'s key changed from SHA256:{} to SHA256:{theirs}",
-                        o.key_fingerprint
-                    );
-                }
+            if let Some(o) = &old
+                && o.key_fingerprint != theirs
+            {
+                eprintln!(
+                    "warning: {user}'s key changed from SHA256:{} to SHA256:{theirs}",
+                    o.key_fingerprint
+                );
             }
             println!("{user}'s key: SHA256:{theirs}");
             println!("safety number for {me} and {user}:");

@@ -220,10 +220,10 @@ pub fn decrypt(ctx: &Ctx, args: DecryptArgs) -> Result<()> {
         dec.unlock(&mut unlocker)?
     };
     let opened = dec.open(unlocked, &mut out)?;
-    if let Some(exp) = &expected {
-        if !opened.is_signed_by(exp) {
-            return Err(failed("the signature is not from the expected sender").into());
-        }
+    if let Some(exp) = &expected
+        && !opened.is_signed_by(exp)
+    {
+        return Err(failed("the signature is not from the expected sender").into());
     }
     out.finish()?;
     match opened.signer() {

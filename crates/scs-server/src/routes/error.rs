@@ -92,10 +92,10 @@ impl IntoResponse for ApiErr {
     fn into_response(self) -> Response {
         let retry = self.body.retry_after;
         let mut resp = (self.status, Json(self.body)).into_response();
-        if let Some(s) = retry {
-            if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
-                resp.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let Some(s) = retry
+            && let Ok(v) = HeaderValue::from_str(&s.to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
         }
         if self.status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(
