@@ -228,6 +228,11 @@ pub struct SendMessage {
     pub recipients: Vec<String>,
     /// Sealed ciphertext (scs sealed format), standard base64.
     pub ciphertext_b64: String,
+    /// The id sealed inside the message (32 lowercase hex digits): the
+    /// server files the message under it, so a reader can tell that the
+    /// ciphertext belongs to the id it asked for. Absent: a random id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
 }
 
 /// What the server stores beside the ciphertext: the minimum metadata.

@@ -11,7 +11,10 @@
 //! * the sender and recipients inside equal those on the envelope the server
 //!   delivered, and the reader is among the recipients,
 //! * the time inside is within [`MAX_SKEW_SECS`] of when the server accepted
-//!   it (an old message re-posted is caught), and
+//!   it (an old message re-posted is caught),
+//! * the id inside is the id the server filed it under (the sender chooses
+//!   it: a ciphertext swapped between two messages, or re-posted under a
+//!   new id, is caught), and
 //! * its id was not seen before under another server id (replay).
 //!
 //! So the server can neither read, forge, redirect nor silently replay a
@@ -142,7 +145,14 @@ pub fn open(
         return Err(forged("too large"));
     }
     let mut unlocker = Unlocker::new().keys(my_keys.iter().copied());
-    let (plaintext, opened) = scs_seal::open_slice(&ct, &mut unlocker)?;
+    // Tampering, or a message not sealed to this reader, names the message.
+    let (plaintext, opened) = scs_seal::open_slice(&ct, &mut unlocker).map_err(|e| {
+        if e.is_verification_failure() {
+            forged(&e.to_string())
+        } else {
+            Error::Seal(e)
+        }
+    })?;
     let Some(signer) = opened.signer() else {
         return Err(forged("it is not signed"));
     };
@@ -185,6 +195,12 @@ pub fn open(
     if envelope.id.len() != 32 || !envelope.id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(forged("malformed message id"));
     }
+    if envelope.id != *id {
+        return Err(forged(&format!(
+            "it was sealed as message {}: the server swapped ciphertexts or replayed it under another id",
+            envelope.id
+        )));
+    }
     Ok(Verified {
         signer_fingerprint: signer.fingerprint_hex(),
         envelope,
@@ -200,7 +216,7 @@ mod tests {
     fn msg(out: &Outgoing, sender: &str, recipients: &[&str], at: i64) -> Message {
         Message {
             meta: MessageMeta {
-                id: "0".repeat(32),
+                id: out.envelope.id.clone(),
                 sender: sender.into(),
                 recipients: recipients.iter().map(|s| (*s).to_owned()).collect(),
                 sent_at: at,
@@ -255,6 +271,14 @@ mod tests {
         let mut swapped = m.clone();
         swapped.ciphertext_b64 = B64.encode(&other.ciphertext);
         assert!(open(&swapped, "bob", &[&bob], alice.public_key()).is_err());
+        // The same sender and recipients, but another message's ciphertext.
+        let twin = seal("alice", &alice, &rcpts, b"twin", None, 1000).unwrap();
+        let mut swapped = m.clone();
+        swapped.ciphertext_b64 = B64.encode(&twin.ciphertext);
+        assert!(matches!(
+            open(&swapped, "bob", &[&bob], alice.public_key()),
+            Err(Error::Forged { .. })
+        ));
         // Bytes flipped.
         let mut ct = out.ciphertext.clone();
         let n = ct.len();

@@ -95,7 +95,15 @@ async fn send(
             return Err(ApiErr::not_found(format!("no user named '{r}'")));
         }
     }
-    let id = hex::encode(scs_crypto::rand::array::<16>().map_err(crate::Error::from)?);
+    // The sender's id, sealed inside the message, lets readers bind the
+    // ciphertext to the id they fetched.
+    let id = match &req.id {
+        Some(id) => {
+            check_id(id).map_err(|_| ApiErr::bad_request("id must be 32 lowercase hex digits"))?;
+            id.clone()
+        }
+        None => hex::encode(scs_crypto::rand::array::<16>().map_err(crate::Error::from)?),
+    };
     let now = storage::now();
     let size = ciphertext.len();
     match messages::insert(
@@ -112,6 +120,9 @@ async fn send(
         Ok(()) => {}
         Err(SendError::Quota(r)) => {
             return Err(ApiErr::quota(format!("the mailbox of '{r}' is full")));
+        }
+        Err(SendError::Duplicate) => {
+            return Err(ApiErr::conflict("a message with this id exists"));
         }
         Err(SendError::Db(e)) => return Err(e.into()),
     }

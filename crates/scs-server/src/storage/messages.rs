@@ -24,6 +24,8 @@ pub(crate) struct MessageRow {
 pub(crate) enum SendError {
     /// This recipient's mailbox would exceed the quota.
     Quota(String),
+    /// A message with this id is stored already.
+    Duplicate,
     Db(crate::Error),
 }
 
@@ -65,9 +67,9 @@ pub(crate) async fn insert(
 ) -> core::result::Result<(), SendError> {
     let size = i64::try_from(ciphertext.len()).unwrap_or(i64::MAX);
     let mut tx = db.pool().begin().await?;
-    sqlx::query(
+    let inserted = sqlx::query(
         "INSERT INTO messages (id, sender, recipients, created_at, size, ciphertext) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING id",
     )
     .bind(id)
     .bind(sender)
@@ -75,8 +77,12 @@ pub(crate) async fn insert(
     .bind(now)
     .bind(size)
     .bind(ciphertext)
-    .execute(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
+    if inserted.is_none() {
+        tx.rollback().await?;
+        return Err(SendError::Duplicate);
+    }
     let quota = i64::try_from(quota).unwrap_or(i64::MAX);
     for r in recipients {
         let used: i64 = sqlx::query(

@@ -254,6 +254,21 @@ async fn mailboxes(db: &Db) {
     messages::insert(db, &id1, &a, &rcpt, now(), vec![7u8; 100], 150)
         .await
         .unwrap();
+    // An id is stored once.
+    match messages::insert(
+        db,
+        &id1,
+        &c,
+        std::slice::from_ref(&b),
+        now(),
+        vec![9u8; 10],
+        150,
+    )
+    .await
+    {
+        Err(messages::SendError::Duplicate) => {}
+        other => panic!("expected a duplicate refusal, got {other:?}"),
+    }
     // b's mailbox holds 100 of 150 bytes: another 100 is refused whole.
     match messages::insert(db, &id2, &a, &rcpt, now(), vec![8u8; 100], 150).await {
         Err(messages::SendError::Quota(who)) => assert_eq!(who, b),
