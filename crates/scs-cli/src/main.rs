@@ -179,11 +179,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match command {
         Command::Hash(a) => return cmd::hash::run(a),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "scs", &mut std::io::stdout());
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "scs", &mut buf);
+            std::io::Write::write_all(&mut std::io::stdout().lock(), &buf)?;
             return Ok(());
         }
         Command::Man => {
-            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut buf)?;
+            std::io::Write::write_all(&mut std::io::stdout().lock(), &buf)?;
             return Ok(());
         }
         _ => {}
@@ -219,7 +223,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// `scs … | head` closes the pipe early: `println!` then panics with a
+/// broken-pipe error. That is the reader's choice, not a failure, so the
+/// program ends quietly instead of printing a panic.
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_broken_pipe();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
