@@ -2,12 +2,13 @@
 //! number at a time, so that memory stays bounded under load (each one
 //! takes `argon2_m_kib`).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use scs_crypto::Passphrase;
 use scs_crypto::kdf::{
-    Argon2Params, argon2id_hash_password, argon2id_params_of, argon2id_verify_password,
+    Argon2Memory, Argon2Params, argon2id_hash_password, argon2id_hash_password_with,
+    argon2id_params_of, argon2id_verify_password_with,
 };
 use tokio::sync::Semaphore;
 
@@ -20,6 +21,10 @@ pub(crate) struct PasswordHasher {
     /// A hash of a random password with the configured parameters: what an
     /// unknown username is verified against, so that it costs the same.
     dummy: Arc<str>,
+    /// Working memory, at most one per permit, reused by every hash: a
+    /// fresh `argon2_m_kib` for each one fragments the heap and lets the
+    /// server's memory grow to many times `m × concurrency`.
+    memory: Arc<Mutex<Vec<Argon2Memory>>>,
 }
 
 impl std::fmt::Debug for PasswordHasher {
@@ -44,13 +49,14 @@ impl PasswordHasher {
             permits: Arc::new(Semaphore::new(n)),
             params,
             dummy: dummy.into(),
+            memory: Arc::new(Mutex::new(Vec::new())),
         })
     }
 
     async fn blocking<T: Send + 'static>(
         &self,
         metrics: &Metrics,
-        f: impl FnOnce() -> T + Send + 'static,
+        f: impl FnOnce(&mut Argon2Memory) -> T + Send + 'static,
     ) -> Result<T> {
         let _permit = self
             .permits
@@ -58,9 +64,21 @@ impl PasswordHasher {
             .await
             .map_err(|_| Error::Invalid("the server is shutting down".into()))?;
         let start = Instant::now();
-        let out = tokio::task::spawn_blocking(f)
-            .await
-            .map_err(|_| Error::Invalid("password hashing failed".into()))?;
+        let pool = self.memory.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            let mut memory = pool
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .pop()
+                .unwrap_or_default();
+            let out = f(&mut memory);
+            pool.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(memory);
+            out
+        })
+        .await
+        .map_err(|_| Error::Invalid("password hashing failed".into()))?;
         metrics.argon2(start.elapsed());
         Ok(out)
     }
@@ -68,9 +86,11 @@ impl PasswordHasher {
     /// A PHC string for a new password.
     pub(crate) async fn hash(&self, metrics: &Metrics, password: Passphrase) -> Result<String> {
         let params = self.params;
-        self.blocking(metrics, move || argon2id_hash_password(&password, params))
-            .await?
-            .map_err(Into::into)
+        self.blocking(metrics, move |memory| {
+            argon2id_hash_password_with(&password, params, memory)
+        })
+        .await?
+        .map_err(Into::into)
     }
 
     /// Whether `password` matches `phc`. With `None` (no such user) the
@@ -85,8 +105,8 @@ impl PasswordHasher {
         let known = phc.is_some();
         let phc: Arc<str> = phc.map_or_else(|| self.dummy.clone(), Arc::from);
         let ok = self
-            .blocking(metrics, move || {
-                match argon2id_verify_password(&phc, &password) {
+            .blocking(metrics, move |memory| {
+                match argon2id_verify_password_with(&phc, &password, memory) {
                     Ok(()) => true,
                     Err(scs_crypto::Error::WrongPassphrase) => false,
                     Err(e) => {

@@ -3,7 +3,9 @@
 //!
 //! An attempt is counted before the password is checked ([`begin`]) and
 //! the count is undone on success, so parallel guesses cannot slip past the
-//! threshold. Each failure delays the answer by `base × 2^(n−1)` (capped);
+//! threshold: one that would is refused unchecked (429, retry after 1 s),
+//! without a lockout, so that a burst of right passwords locks nothing.
+//! Each failure delays the answer by `base × 2^(n−1)` (capped);
 //! at `lockout_threshold` failures the account is locked for
 //! `lockout_secs` (429 `throttled` with `retry_after`), and likewise the
 //! address at `address_lockout_threshold`. Unknown usernames are counted
@@ -75,18 +77,19 @@ pub(crate) async fn begin(st: &AppState, username: &str, ip: IpAddr) -> Result<A
         return Err(refused(st, false, u.locked_until, now));
     }
     if u.failures > i64::from(a.lockout_threshold) {
-        // Parallel attempts beyond the threshold: lock now.
-        let until = now.saturating_add(lockout);
-        throttle::lock(&st.db, &user_key, until).await?;
-        return Err(refused(st, false, until, now));
+        // More attempts in flight than the threshold: refuse this one
+        // unchecked, for a second. Those in flight lock the account if they
+        // fail; locking here would let a burst of right passwords lock it.
+        throttle::release(&st.db, &user_key).await?;
+        return Err(refused(st, false, now.saturating_add(1), now));
     }
     let ad = throttle::reserve(&st.db, &addr_key, now, window_start).await?;
     let addr_locked = if ad.locked_until > now {
         Some(ad.locked_until)
     } else if ad.failures > i64::from(a.address_lockout_threshold) {
-        let until = now.saturating_add(lockout);
-        throttle::lock(&st.db, &addr_key, until).await?;
-        Some(until)
+        // As above, for the address (many users behind one NAT or proxy).
+        throttle::release(&st.db, &addr_key).await?;
+        Some(now.saturating_add(1))
     } else {
         None
     };
