@@ -304,7 +304,7 @@ impl Read for Generator {
         let n = (buf.len() as u64).min(self.left) as usize;
         let mut word = splitmix(self.pos / 8).to_le_bytes();
         for b in &mut buf[..n] {
-            if self.pos % 8 == 0 {
+            if self.pos.is_multiple_of(8) {
                 word = splitmix(self.pos / 8).to_le_bytes();
             }
             *b = word[(self.pos % 8) as usize];

@@ -82,18 +82,17 @@ fn hash_all_ways(alg: HashAlg, msg: &[u8], want: &[u8]) -> Verdict {
 fn hash_file(path: &Path, alg: HashAlg) -> Summary {
     let mut t = Tally::new(format!("cavp {} ({alg})", file_name(path)));
     for r in parse_records(path, "Len") {
-        if let Some(sec) = &r.section {
-            if let Some(l) = sec
+        if let Some(sec) = &r.section
+            && let Some(l) = sec
                 .strip_prefix("L")
                 .map(|l| l.trim_start_matches([' ', '=']))
-            {
-                assert_eq!(
-                    l.trim().parse::<usize>().ok(),
-                    Some(alg.output_len()),
-                    "{}: section [{sec}] does not match {alg}",
-                    r.origin
-                );
-            }
+        {
+            assert_eq!(
+                l.trim().parse::<usize>().ok(),
+                Some(alg.output_len()),
+                "{}: section [{sec}] does not match {alg}",
+                r.origin
+            );
         }
         let bits = r.num("Len");
         assert!(
@@ -155,10 +154,10 @@ pub fn hmac_rfc4231() {
         }
         t.run(rec_id(&r), "valid", || {
             let full = mac::hmac_sha256(&key, &msg);
-            if want.len() == mac::TAG_LEN {
-                if let Err(e) = mac::verify_hmac_sha256(&key, &msg, &want) {
-                    return Verdict::Rejected(e.to_string());
-                }
+            if want.len() == mac::TAG_LEN
+                && let Err(e) = mac::verify_hmac_sha256(&key, &msg, &want)
+            {
+                return Verdict::Rejected(e.to_string());
             }
             same(&full[..want.len()], &want, "HMAC-SHA256")
         });

@@ -294,13 +294,13 @@ impl Tally {
         if seen == 0 {
             self.fail(self.name.clone(), "no vectors were read from the file");
         }
-        if let Some(n) = expected {
-            if seen != n {
-                self.fail(
-                    self.name.clone(),
-                    format!("the file declares {n} vectors but {seen} were read"),
-                );
-            }
+        if let Some(n) = expected
+            && seen != n
+        {
+            self.fail(
+                self.name.clone(),
+                format!("the file declares {n} vectors but {seen} were read"),
+            );
         }
         self.report();
         Summary {

@@ -240,7 +240,7 @@ pub fn hmac_sha256() {
         for g in f.groups() {
             let tag_bits = n(g, "tagSize");
             assert!(
-                tag_bits % 8 == 0 && (8..=256).contains(&tag_bits),
+                tag_bits.is_multiple_of(8) && (8..=256).contains(&tag_bits),
                 "{}: tag size {tag_bits}",
                 f.name
             );

@@ -134,7 +134,7 @@ pub fn open_recording(kind: Kind, sealed: &[u8]) -> (Result<Opened>, Vec<u8>) {
 /// `plaintext`, before chunk `limit` (exclusive).
 pub fn assert_authenticated_prefix(plaintext: &[u8], written: &[u8], limit: usize, ctx: &str) {
     assert!(
-        written.len() % CHUNK_SIZE == 0 || written.len() == plaintext.len(),
+        written.len().is_multiple_of(CHUNK_SIZE) || written.len() == plaintext.len(),
         "{ctx}: {} bytes written is not a chunk boundary",
         written.len()
     );
