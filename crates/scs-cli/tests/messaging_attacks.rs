@@ -202,6 +202,21 @@ fn a_tampered_mailbox_is_refused_by_the_reader() {
     let err = refused(&bob, &id);
     assert!(err.contains("the recipients differ"), "{err}");
 
+    // (b') A message bob deleted, put back in his mailbox by the server
+    // (same id, same ciphertext): refused, bob's client remembers deleting it.
+    let id = alice.send(&["bob", "carol"], "read once, then deleted");
+    assert!(bob.read(&id).contains("read once, then deleted"));
+    bob.ok(bob.scs().args(["rm", &id]));
+    sql(
+        &db,
+        "db.execute(\"INSERT INTO mailbox (recipient, message_id, size, is_read) \
+         SELECT 'bob', id, size, 0 FROM messages WHERE id = ?\", args)",
+        &[&id],
+    );
+    assert!(bob.inbox().iter().any(|m| m["id"] == id.as_str()));
+    let err = refused(&bob, &id);
+    assert!(err.contains("deleted here before"), "{err}");
+
     // Nothing above was taken for real: bob's contacts are unchanged and
     // his honest messages still read.
     let honest = alice.send(&["bob"], "all is well");

@@ -15,7 +15,8 @@
 //! * the id inside is the id the server filed it under (the sender chooses
 //!   it: a ciphertext swapped between two messages, or re-posted under a
 //!   new id, is caught), and
-//! * its id was not seen before under another server id (replay).
+//! * (checked by the caller, which keeps a ledger) the message was not
+//!   deleted here before: a server delivering it again is resurrecting it.
 //!
 //! So the server can neither read, forge, redirect nor silently replay a
 //! message.

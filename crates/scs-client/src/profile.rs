@@ -7,6 +7,8 @@
 //!     profile.toml               URL, pinned CA fingerprint, username, key name
 //!     ca.pem                     the pinned CA certificate
 //!     session.toml               0600: the session token and its expiry
+//!     ca-chain.pem               the CA chain the server publishes
+//!     ledger                     message ids read or deleted here
 //! ```
 
 use std::fs;
@@ -35,6 +37,18 @@ pub struct Profile {
     /// Keystore name of that account's key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_name: Option<String>,
+}
+
+/// What the client remembers of a message id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Seen {
+    /// Never read here.
+    New,
+    /// Read before (reading again is fine).
+    Before,
+    /// Deleted before: delivering it again is a resurrection.
+    Deleted,
 }
 
 /// A session saved between invocations. The token is wiped from memory
@@ -221,37 +235,50 @@ impl ProfileStore {
         }
     }
 
-    /// Records that message `envelope_id` arrived as server message
-    /// `server_id`. Returns `false` when the same envelope was seen before
-    /// under another server id: a replay.
-    pub fn record_seen(
-        &self,
-        profile: &Profile,
-        envelope_id: &str,
-        server_id: &str,
-    ) -> Result<bool> {
-        let p = self.pdir(&profile.name)?.join("seen");
-        let existing = match fs::read_to_string(&p) {
+    /// What this client remembers of message `id` (`read` records it):
+    /// [`Seen::Deleted`] means the person deleted it before, so a server
+    /// delivering it again is resurrecting it.
+    pub fn record_seen(&self, profile: &Profile, id: &str) -> Result<Seen> {
+        let state = self.ledger_state(profile, id)?;
+        if state == Seen::New {
+            self.ledger_append(profile, id, "seen")?;
+        }
+        Ok(state)
+    }
+
+    /// Records that message `id` was deleted from the mailbox.
+    pub fn record_deleted(&self, profile: &Profile, id: &str) -> Result<()> {
+        self.ledger_append(profile, id, "deleted")
+    }
+
+    fn ledger_state(&self, profile: &Profile, id: &str) -> Result<Seen> {
+        let p = self.pdir(&profile.name)?.join("ledger");
+        let text = match fs::read_to_string(&p) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Seen::New),
             Err(e) => return Err(Error::io(&p, e)),
         };
-        for line in existing.lines() {
-            if let Some((env, srv)) = line.split_once(' ')
-                && env == envelope_id
-            {
-                return Ok(srv == server_id);
+        let mut state = Seen::New;
+        for line in text.lines() {
+            match line.split_once(' ') {
+                Some((i, "deleted")) if i == id => return Ok(Seen::Deleted),
+                Some((i, "seen")) if i == id => state = Seen::Before,
+                _ => {}
             }
         }
+        Ok(state)
+    }
+
+    fn ledger_append(&self, profile: &Profile, id: &str, what: &str) -> Result<()> {
+        let p = self.pdir(&profile.name)?.join("ledger");
         let mut f = fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&p)
             .map_err(|e| Error::io(&p, e))?;
-        std::io::Write::write_all(&mut f, format!("{envelope_id} {server_id}\n").as_bytes())
+        std::io::Write::write_all(&mut f, format!("{id} {what}\n").as_bytes())
             .and_then(|()| f.sync_data())
-            .map_err(|e| Error::io(&p, e))?;
-        Ok(true)
+            .map_err(|e| Error::io(&p, e))
     }
 
     /// The CA chain the server published at connection time, if saved.

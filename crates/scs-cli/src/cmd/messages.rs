@@ -238,17 +238,18 @@ impl Messenger {
     }
 
     /// Checks a delivered message: signature by the sender's pinned key,
-    /// envelope consistency, and no replay.
+    /// envelope consistency (the id, time, sender and recipients sealed
+    /// inside), and that it was not deleted here before.
     async fn verify(&self, msg: &Message) -> Result<Verified> {
         let sender_key = self.user_key(&msg.meta.sender).await?;
         let v = envelope::open(msg, self.me(), &[&self.key], &sender_key)?;
-        if !self
-            .store
-            .record_seen(&self.profile, &v.envelope.id, &msg.meta.id)?
+        if self.store.record_seen(&self.profile, &v.envelope.id)?
+            == scs_client::profile::Seen::Deleted
         {
             return Err(scs_client::Error::Forged {
                 id: msg.meta.id.clone(),
-                reason: "it duplicates a message received before (a replay)".into(),
+                reason: "it was deleted here before: the server delivered a deleted message again"
+                    .into(),
             }
             .into());
         }
@@ -391,10 +392,12 @@ pub fn read(ctx: &Ctx, args: ReadArgs) -> Result<()> {
 }
 
 pub fn rm(ctx: &Ctx, args: RmArgs) -> Result<()> {
-    let (_, client, s) = super::account::session(ctx)?;
+    let (profile, client, s) = super::account::session(ctx)?;
     let rt = runtime()?;
+    let store = ctx.profiles()?;
     for id in &args.ids {
         rt.block_on(client.delete_message(&s.token, id))?;
+        store.record_deleted(&profile, id)?;
         println!("deleted {id}");
     }
     Ok(())
