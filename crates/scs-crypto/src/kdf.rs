@@ -2,7 +2,7 @@
 
 use core::num::NonZeroU32;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, SaltString};
 use aws_lc_rs::{hkdf, pbkdf2};
 
 use crate::{Error, Passphrase, Result};
@@ -198,23 +198,18 @@ pub fn argon2id_key(
 /// Hashes a password for storage as an Argon2id PHC string
 /// (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) with a random 16-byte salt.
 pub fn argon2id_hash_password(password: &Passphrase, params: Argon2Params) -> Result<String> {
-    let salt_bytes: [u8; 16] = crate::rand::array()?;
-    let salt = SaltString::encode_b64(&salt_bytes)
-        .map_err(|e| Error::Unsupported(format!("salt: {e}")))?;
-    let a = argon2::Argon2::new(
-        argon2::Algorithm::Argon2id,
-        argon2::Version::V0x13,
-        params.to_argon2(None)?,
-    );
-    a.hash_password(password.expose().as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| Error::Unsupported(format!("Argon2id: {e}")))
+    argon2id_hash_password_with(password, params, &mut Argon2Memory::new())
 }
 
 /// Verifies `password` against a PHC string made by [`argon2id_hash_password`].
 ///
 /// Only Argon2id strings within the parameter bounds are accepted.
 pub fn argon2id_verify_password(phc: &str, password: &Passphrase) -> Result<()> {
+    argon2id_verify_password_with(phc, password, &mut Argon2Memory::new())
+}
+
+/// Parses an Argon2id PHC string and checks its parameters' bounds.
+fn parse_phc(phc: &str) -> Result<(PasswordHash<'_>, argon2::Params)> {
     let hash = PasswordHash::new(phc).map_err(|e| Error::malformed("password hash", e))?;
     if hash.algorithm != argon2::Algorithm::Argon2id.ident() {
         return Err(Error::Unsupported(format!(
@@ -230,9 +225,7 @@ pub fn argon2id_verify_password(phc: &str, password: &Passphrase) -> Result<()> 
         p: params.p_cost(),
     }
     .check()?;
-    argon2::Argon2::default()
-        .verify_password(password.expose().as_bytes(), &hash)
-        .map_err(|_| Error::WrongPassphrase)
+    Ok((hash, params))
 }
 
 /// Working memory for Argon2id password hashing, kept between uses.
@@ -321,21 +314,7 @@ pub fn argon2id_verify_password_with(
     password: &Passphrase,
     memory: &mut Argon2Memory,
 ) -> Result<()> {
-    let hash = PasswordHash::new(phc).map_err(|e| Error::malformed("password hash", e))?;
-    if hash.algorithm != argon2::Algorithm::Argon2id.ident() {
-        return Err(Error::Unsupported(format!(
-            "password hash algorithm {}",
-            hash.algorithm
-        )));
-    }
-    let params =
-        argon2::Params::try_from(&hash).map_err(|e| Error::malformed("password hash", e))?;
-    Argon2Params {
-        m_kib: params.m_cost(),
-        t: params.t_cost(),
-        p: params.p_cost(),
-    }
-    .check()?;
+    let (hash, params) = parse_phc(phc)?;
     let (Some(salt), Some(expected)) = (hash.salt, hash.hash) else {
         return Err(Error::malformed("password hash", "no salt or no hash"));
     };
@@ -371,8 +350,7 @@ pub fn argon2id_verify_password_with(
 
 /// Parameters of a PHC string, to tell whether it should be re-hashed.
 pub fn argon2id_params_of(phc: &str) -> Result<Argon2Params> {
-    let hash = PasswordHash::new(phc).map_err(|e| Error::malformed("password hash", e))?;
-    let p = argon2::Params::try_from(&hash).map_err(|e| Error::malformed("password hash", e))?;
+    let (_, p) = parse_phc(phc)?;
     Ok(Argon2Params {
         m_kib: p.m_cost(),
         t: p.t_cost(),
@@ -400,6 +378,24 @@ mod tests {
             Err(Error::WrongPassphrase)
         ));
         assert_eq!(argon2id_params_of(&phc).unwrap(), small);
+        // Interoperable with the argon2 crate's own PHC hashing.
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        let theirs = argon2::Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            small.to_argon2(None).unwrap(),
+        )
+        .hash_password(
+            b"correct horse",
+            &SaltString::encode_b64(&[7u8; 16]).unwrap(),
+        )
+        .unwrap()
+        .to_string();
+        argon2id_verify_password(&theirs, &pw).unwrap();
+        let ours = PasswordHash::new(&phc).unwrap();
+        argon2::Argon2::default()
+            .verify_password(b"correct horse", &ours)
+            .unwrap();
     }
 
     #[test]
