@@ -77,6 +77,46 @@ pub fn open_input(p: Option<&Path>) -> Result<Box<dyn Read + Send>> {
     Ok(Box::new(f))
 }
 
+/// Inputs at least this large show a progress bar when stderr is a terminal.
+const PROGRESS_MIN: u64 = 64 << 20;
+
+/// Opens an input like [`open_input`], with a progress bar on stderr for
+/// large files when stderr is a terminal (never in pipelines or scripts).
+pub fn open_input_progress(p: Option<&Path>, verb: &str) -> Result<Box<dyn Read + Send>> {
+    let input = open_input(p)?;
+    let len = match p {
+        Some(path) if !is_stdio(Some(path)) => fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+        _ => 0,
+    };
+    if len < PROGRESS_MIN || !io::stderr().is_terminal() {
+        return Ok(input);
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(format!("{verb} {}", display_name(p)));
+    Ok(Box::new(Finishing(bar.wrap_read(input))))
+}
+
+/// Clears the progress bar when the reader is done with.
+struct Finishing<R: Read>(indicatif::ProgressBarIter<R>);
+
+impl<R: Read> Read for Finishing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl<R: Read> Drop for Finishing<R> {
+    fn drop(&mut self) {
+        self.0.progress.finish_and_clear();
+    }
+}
+
 /// Reads a whole small input (keys, signatures), bounded.
 pub fn read_small(p: Option<&Path>, limit: u64) -> Result<Vec<u8>> {
     let name = display_name(p);

@@ -10,7 +10,7 @@ use scs_crypto::mac::HmacSha256;
 use zeroize::Zeroizing;
 
 use crate::exit::{self, Silent, usage};
-use crate::io::{describe_io, display_name, open_input};
+use crate::io::{describe_io, display_name, open_input, open_input_progress};
 
 #[derive(Debug, Args)]
 pub struct HashArgs {
@@ -43,7 +43,7 @@ enum Digester {
 
 impl Digester {
     fn digest_hex(&self, path: Option<&Path>) -> Result<String> {
-        let input = open_input(path)?;
+        let input = open_input_progress(path, "hashing")?;
         let name = display_name(path);
         let read_err = |e: std::io::Error| anyhow::anyhow!("{name}: {}", describe_io(&e));
         Ok(match self {

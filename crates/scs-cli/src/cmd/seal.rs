@@ -12,7 +12,7 @@ use scs_seal::{Decryptor, SealOptions, Unlocker, legacy};
 
 use crate::ctx::Ctx;
 use crate::exit::{failed, usage};
-use crate::io::{Kind, Output, open_input};
+use crate::io::{Kind, Output, open_input_progress};
 
 const LEGACY_WARNING: &str = "warning: the OpenSSL enc format is not authenticated: changes to the file are not detected; use it only to exchange files with openssl";
 
@@ -93,7 +93,7 @@ pub fn encrypt(ctx: &Ctx, args: EncryptArgs) -> Result<()> {
     }
     let kind = if args.armor { Kind::Text } else { Kind::Binary };
     let mut out = Output::create(args.output.as_deref(), args.force, kind)?;
-    let input = open_input(args.input.as_deref())?;
+    let input = open_input_progress(args.input.as_deref(), "encrypting")?;
     if args.openssl {
         let pass = ctx.secrets.choose("the encrypted file")?;
         eprintln!("{LEGACY_WARNING}");
@@ -147,7 +147,7 @@ pub fn decrypt(ctx: &Ctx, args: DecryptArgs) -> Result<()> {
         args.force,
         Kind::Secret { binary: false },
     )?;
-    let input = open_input(args.input.as_deref())?;
+    let input = open_input_progress(args.input.as_deref(), "decrypting")?;
     if args.openssl {
         let pass = ctx.secrets.get("the encrypted file")?;
         eprintln!("{LEGACY_WARNING}");

@@ -11,7 +11,7 @@ use scs_crypto::sign::{self, Scheme};
 
 use crate::ctx::Ctx;
 use crate::exit::{failed, usage};
-use crate::io::{Kind, Output, display_name, open_input};
+use crate::io::{Kind, Output, display_name, open_input, open_input_progress};
 
 #[derive(Debug, Args)]
 pub struct SignArgs {
@@ -73,7 +73,7 @@ pub fn sign(ctx: &Ctx, args: SignArgs) -> Result<()> {
     let mut out = Output::create(args.output.as_deref(), args.force, kind)?;
     let key = crate::keyref::private_key(ctx, &args.key)?;
     let scheme = scheme_for(args.scheme, key.algorithm())?;
-    let input = open_input(args.input.as_deref())?;
+    let input = open_input_progress(args.input.as_deref(), "signing")?;
     let sig = sign::sign_reader(&key, scheme, input).map_err(|e| with_name(e, &args.input))?;
     if args.armor {
         writeln!(out, "{}", B64.encode(&sig))?;
