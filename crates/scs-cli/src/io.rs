@@ -142,6 +142,38 @@ pub enum Kind {
     Secret { binary: bool },
 }
 
+/// Temporary files being written, removed if the program is interrupted
+/// (Ctrl-C, SIGTERM) so that no partial output is left behind.
+static PARTIAL: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Installs, on the first file output, the handler that removes partial
+/// outputs on SIGINT/SIGTERM/SIGHUP and exits with 130. Commands that write
+/// no file (the server, chat) keep their own signal handling.
+fn remove_partial_files_on_interrupt() {
+    let _ = ctrlc::set_handler(|| {
+        if let Ok(list) = PARTIAL.lock() {
+            for p in list.iter() {
+                let _ = fs::remove_file(p);
+            }
+        }
+        std::process::exit(130);
+    });
+}
+
+fn track(path: &Path) {
+    static HANDLER: std::sync::Once = std::sync::Once::new();
+    HANDLER.call_once(remove_partial_files_on_interrupt);
+    if let Ok(mut list) = PARTIAL.lock() {
+        list.push(path.to_path_buf());
+    }
+}
+
+fn untrack(path: &Path) {
+    if let Ok(mut list) = PARTIAL.lock() {
+        list.retain(|p| p != path);
+    }
+}
+
 /// An output that is either stdout or a file that appears only on `finish`.
 pub struct Output {
     inner: Sink,
@@ -158,6 +190,8 @@ enum Sink {
         target: PathBuf,
         force: bool,
         mode: u32,
+        /// Keeps the temporary file on the interrupt list while it exists.
+        _guard: Untrack,
     },
 }
 
@@ -209,6 +243,8 @@ impl Output {
             1 << 20,
             tmp.as_file().try_clone().map_err(|e| path_err(&dir, e))?,
         );
+        track(tmp.path());
+        let guard = Untrack(tmp.path().to_path_buf());
         Ok(Output {
             inner: Sink::File {
                 tmp,
@@ -216,6 +252,7 @@ impl Output {
                 target,
                 force,
                 mode,
+                _guard: guard,
             },
         })
     }
@@ -231,6 +268,7 @@ impl Output {
                 target,
                 force,
                 mode,
+                _guard,
             } => {
                 writer.flush().map_err(|e| path_err(&target, e))?;
                 drop(writer);
@@ -248,6 +286,16 @@ impl Output {
                 Ok(())
             }
         }
+    }
+}
+
+/// Forgets a partial file once its output is renamed into place or dropped
+/// (the temporary file then removes itself).
+struct Untrack(PathBuf);
+
+impl Drop for Untrack {
+    fn drop(&mut self) {
+        untrack(&self.0);
     }
 }
 

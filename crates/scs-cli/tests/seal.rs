@@ -304,3 +304,47 @@ fn openssl_enc_interop_both_ways() {
     );
     assert!(!env.path("w.out").exists());
 }
+
+#[test]
+fn an_interrupted_write_leaves_no_partial_file() {
+    use std::io::Write;
+    let env = Env::new();
+    keys(&env);
+    let mut child = env
+        .scs()
+        .args(["encrypt", "-r", "rsa", "-o", "out.scs", "-"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // Enough for a few chunks to be written, then the input stalls.
+    stdin.write_all(&data(3 * CHUNK + 5)).unwrap();
+    stdin.flush().unwrap();
+    let partial = || {
+        std::fs::read_dir(env.dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .any(|e| e.file_name().to_string_lossy().starts_with(".scs-partial"))
+    };
+    let start = std::time::Instant::now();
+    while !partial() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "no partial file appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // The partial file exists while the input is open; interrupt now.
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = child.wait().unwrap();
+    drop(stdin);
+    assert_eq!(status.code(), Some(130));
+    assert!(!partial(), "partial file left behind");
+    assert!(!env.path("out.scs").exists());
+}
