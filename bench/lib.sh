@@ -48,3 +48,26 @@ a, b = sys.argv[2], sys.argv[3]
 print(f"  {a}  vs  {b}:  {rows[b] / max(rows[a], 1e-9):.2f}x")
 PY
 }
+
+# start_server NAME: `scs server init` in $WORK/NAME (then the function named
+# by $SERVER_SETUP, if any, to adjust its config.toml), and `scs server run`
+# on 127.0.0.1:0 in the background. Sets DATA, PID and URL; the server is
+# stopped when the script exits. Needs SCS_PASSPHRASE (the CA passphrase).
+start_server() {
+  local name=$1
+  DATA=$WORK/$name
+  rm -rf "$DATA"
+  "$SCS" server init --dir "$DATA" --host 127.0.0.1 > /dev/null
+  if [ -n "${SERVER_SETUP:-}" ]; then "$SERVER_SETUP"; fi
+  env ${SERVER_ENV:-} RUST_LOG=warn "$SCS" server run --dir "$DATA" --listen 127.0.0.1:0 \
+    > "$WORK/$name.out" 2> "$WORK/$name.log" &
+  PID=$!
+  trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true' EXIT
+  for _ in $(seq 600); do
+    grep -q '^listening on ' "$WORK/$name.out" 2>/dev/null && break
+    kill -0 "$PID" 2>/dev/null || { cat "$WORK/$name.log" >&2; exit 2; }
+    sleep 0.1
+  done
+  URL=$(sed -n 's/^listening on //p' "$WORK/$name.out")
+  [ -n "$URL" ] || { echo "the server did not start" >&2; exit 2; }
+}

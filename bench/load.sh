@@ -19,27 +19,17 @@ if [ -z "${SKIP_BUILD:-}" ]; then
 fi
 [ -x "$SCS" ] && [ -x "$LOAD" ] || { echo "missing $SCS or $LOAD" >&2; exit 2; }
 
-DATA=$WORK/server
-rm -rf "$DATA"
 export SCS_PASSPHRASE=bench-ca-passphrase SCS_HOME=$WORK/home
-"$SCS" server init --dir "$DATA" --host 127.0.0.1 > /dev/null
 # Every client connects from 127.0.0.1, standing in for users on their own
 # addresses: lift the per-address throttle (50 attempts in flight or
 # failed per address), which would otherwise refuse most of the burst.
 # ADDRESS_THRESHOLD=50 keeps the default.
 ADDRESS_THRESHOLD=${ADDRESS_THRESHOLD:-100000}
-sed -i "s/^address_lockout_threshold = .*/address_lockout_threshold = $ADDRESS_THRESHOLD/" "$DATA/config.toml"
-grep -q "^address_lockout_threshold = $ADDRESS_THRESHOLD\$" "$DATA/config.toml"
-env ${SERVER_ENV:-} RUST_LOG=warn "$SCS" server run --dir "$DATA" --listen 127.0.0.1:0 > "$WORK/server.out" 2> "$WORK/server.log" &
-PID=$!
-trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true' EXIT
-for _ in $(seq 600); do
-  grep -q '^listening on ' "$WORK/server.out" 2>/dev/null && break
-  kill -0 "$PID" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 2; }
-  sleep 0.1
-done
-URL=$(sed -n 's/^listening on //p' "$WORK/server.out")
-[ -n "$URL" ] || { echo "the server did not start" >&2; exit 2; }
+lift_address_threshold() {
+  sed -i "s/^address_lockout_threshold = .*/address_lockout_threshold = $ADDRESS_THRESHOLD/" "$DATA/config.toml"
+  grep -q "^address_lockout_threshold = $ADDRESS_THRESHOLD\$" "$DATA/config.toml"
+}
+SERVER_SETUP=lift_address_threshold start_server server
 
 echo "server: $SCS (release), pid $PID, $URL, $(nproc) cores, default config but address_lockout_threshold = $ADDRESS_THRESHOLD (Argon2id m=19 MiB t=2 p=1)"
 "$LOAD" "$URL" "$DATA/ca/root.crt" "$PID" "$CLIENTS" "$REQUESTS"

@@ -24,20 +24,8 @@ if [ -z "${SKIP_BUILD:-}" ]; then
 fi
 [ -x "$SCS" ] && [ -x "$LOAD" ] || { echo "missing $SCS or $LOAD" >&2; exit 2; }
 
-DATA=$WORK/msg-server
-rm -rf "$DATA"
 export SCS_PASSPHRASE=bench-ca-passphrase SCS_HOME=$WORK/home
-"$SCS" server init --dir "$DATA" --host 127.0.0.1 > /dev/null
-RUST_LOG=warn "$SCS" server run --dir "$DATA" --listen 127.0.0.1:0 > "$WORK/msg-server.out" 2> "$WORK/msg-server.log" &
-PID=$!
-trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true' EXIT
-for _ in $(seq 600); do
-  grep -q '^listening on ' "$WORK/msg-server.out" 2>/dev/null && break
-  kill -0 "$PID" 2>/dev/null || { cat "$WORK/msg-server.log" >&2; exit 2; }
-  sleep 0.1
-done
-URL=$(sed -n 's/^listening on //p' "$WORK/msg-server.out")
-[ -n "$URL" ] || { echo "the server did not start" >&2; exit 2; }
+start_server msg-server
 
 echo "server: $SCS (release), pid $PID, $URL, $(nproc) cores, default config (SQLite, synchronous = FULL)"
 "$LOAD" "$URL" "$DATA/ca/root.crt" "$PID" "$USERS" "$MESSAGES"
