@@ -62,6 +62,12 @@ pub enum Error {
     Keystore(#[from] scs_keystore::Error),
 }
 
+impl From<scs_keystore::fsutil::IoAt> for Error {
+    fn from(e: scs_keystore::fsutil::IoAt) -> Self {
+        Error::io(e.path, e.source)
+    }
+}
+
 impl Error {
     pub(crate) fn io(path: impl Into<std::path::PathBuf>, source: std::io::Error) -> Self {
         Error::Io {

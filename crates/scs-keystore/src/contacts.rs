@@ -85,7 +85,11 @@ impl Contacts {
             path: self.dir.clone(),
             detail: e.to_string(),
         })?;
-        write_atomic(&self.path(&contact.name)?, text.as_bytes(), 0o600)
+        Ok(write_atomic(
+            &self.path(&contact.name)?,
+            text.as_bytes(),
+            0o600,
+        )?)
     }
 
     /// Compares a key just fetched with the pin, pinning it on first use.

@@ -30,6 +30,15 @@ pub enum Error {
     Crypto(#[from] scs_crypto::Error),
 }
 
+impl From<crate::fsutil::IoAt> for Error {
+    fn from(e: crate::fsutil::IoAt) -> Self {
+        Error::Io {
+            path: e.path,
+            source: e.source,
+        }
+    }
+}
+
 impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {

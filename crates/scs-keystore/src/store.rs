@@ -288,11 +288,11 @@ impl Keystore {
     pub fn set_certificate(&self, name: &str, cert_der: &[u8]) -> Result<()> {
         let d = self.existing(name)?;
         check_cert_matches(cert_der, &read_public(&d.join(PUBLIC))?)?;
-        write_atomic(
+        Ok(write_atomic(
             &d.join(CERT),
             pem_io::certificate_pem(cert_der).as_bytes(),
             0o644,
-        )
+        )?)
     }
 
     /// The stored encrypted PKCS#8 PEM, as written on disk.
@@ -338,7 +338,11 @@ impl Keystore {
     pub fn change_passphrase(&self, name: &str, old: &Passphrase, new: &Passphrase) -> Result<()> {
         let key = self.unlock(name, old)?;
         let pem = pem_io::encrypt_private_key_pem(&key, new, pem_io::PBKDF2_ITERATIONS)?;
-        write_atomic(&self.existing(name)?.join(PRIVATE), pem.as_bytes(), 0o600)
+        Ok(write_atomic(
+            &self.existing(name)?.join(PRIVATE),
+            pem.as_bytes(),
+            0o600,
+        )?)
     }
 
     /// Removes a key. The entry disappears atomically (renamed, then erased).

@@ -65,6 +65,12 @@ pub enum Error {
     Crypto(scs_crypto::Error),
 }
 
+impl From<scs_keystore::fsutil::IoAt> for Error {
+    fn from(e: scs_keystore::fsutil::IoAt) -> Self {
+        Error::io(e.path, e.source)
+    }
+}
+
 impl Error {
     pub(crate) fn malformed(what: &'static str, detail: impl std::fmt::Display) -> Self {
         Error::Malformed {

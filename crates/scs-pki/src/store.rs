@@ -19,7 +19,6 @@
 //! leaves either the old or the new file, never a mix.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use fs4::fs_std::FileExt;
@@ -191,33 +190,14 @@ pub(crate) fn create_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes `name` in `dir` atomically: temporary file (0600) in the same
-/// directory, fsync, rename, fsync of the directory.
+/// Writes `name` in `dir` atomically (mode 0600): a crash leaves the old
+/// or the new content.
 pub(crate) fn write_atomic(dir: &Path, name: &str, data: &[u8]) -> Result<()> {
-    let target = dir.join(name);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
-    tmp.write_all(data).map_err(|e| Error::io(tmp.path(), e))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| Error::io(tmp.path(), e))?;
-    tmp.persist(&target)
-        .map_err(|e| Error::io(&target, e.error))?;
-    sync_dir(dir)
-}
-
-fn sync_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| Error::io(dir, e))?;
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
+    Ok(scs_keystore::fsutil::write_atomic(
+        &dir.join(name),
+        data,
+        0o600,
+    )?)
 }
 
 /// Reads a file of the CA directory with a size bound.

@@ -55,6 +55,12 @@ pub enum Error {
     Invalid(String),
 }
 
+impl From<scs_keystore::fsutil::IoAt> for Error {
+    fn from(e: scs_keystore::fsutil::IoAt) -> Self {
+        Error::io(e.path, e.source)
+    }
+}
+
 impl Error {
     /// Whether an authenticity check failed: the CA passphrase is wrong.
     /// The command line maps this to exit code 1.
