@@ -115,6 +115,69 @@ struct Messenger {
     intermediates: Vec<Vec<u8>>,
 }
 
+/// The issuing CAs between users' certificates and the pinned root: saved
+/// at `scs connect`, or fetched (they are public and only used to build
+/// paths to the pinned root, so TLS to the pinned server is enough).
+fn intermediates(
+    rt: &tokio::runtime::Runtime,
+    store: &ProfileStore,
+    profile: &Profile,
+    client: &Client,
+    root: &[u8],
+) -> Result<Vec<Vec<u8>>> {
+    let chain = match store.ca_chain(profile)? {
+        Some(chain) => chain,
+        None => {
+            let pem = rt.block_on(client.ca_chain())?;
+            let chain = scs_pki::parse_certificates(pem.as_bytes())?;
+            if chain.last().map(Vec::as_slice) != Some(root) {
+                return Err(scs_client::Error::Untrusted(
+                    "the CA chain the server publishes does not end in the pinned CA".into(),
+                )
+                .into());
+            }
+            store.save_ca_chain(profile, &pem)?;
+            chain
+        }
+    };
+    Ok(chain.into_iter().filter(|c| c != root).collect())
+}
+
+/// A user's certificate from the directory, verified against the pinned CA
+/// and the server's CRL, and issued to that name. Returns its key and PEM.
+async fn directory_key(
+    client: &Client,
+    token: &str,
+    root: &[u8],
+    intermediates: &[Vec<u8>],
+    name: &str,
+) -> Result<(PublicKey, String)> {
+    let entry = client.user(token, name).await?;
+    let pem = entry
+        .certificate_pem
+        .ok_or_else(|| usage(format!("{name} has no certificate in the directory")))?;
+    let der = scs_pki::parse_certificate(pem.as_bytes())?;
+    let crls = scs_pki::parse_crls(client.crl().await?.as_bytes())?;
+    let bad = |reason: String| scs_client::Error::BadCertificate {
+        user: name.to_owned(),
+        reason,
+    };
+    let verified = scs_pki::verify(
+        &der,
+        intermediates,
+        &[root.to_vec()],
+        &crls,
+        Some(scs_pki::Purpose::Client),
+        None,
+        None,
+    )
+    .map_err(|e| bad(e.to_string()))?;
+    if verified.leaf().common_name.as_deref() != Some(name) {
+        return Err(bad("it is issued to another name".into()).into());
+    }
+    Ok((scs_keystore::public_key_of_certificate(&der)?, pem))
+}
+
 impl Messenger {
     fn open(ctx: &Ctx, rt: &tokio::runtime::Runtime) -> Result<Messenger> {
         let (profile, client, session) = super::account::session(ctx)?;
@@ -133,23 +196,7 @@ impl Messenger {
         let key = ks.unlock(&key_name, &pass)?;
         let root = store.ca_der(&profile)?;
         let contacts = Contacts::open(&ctx.home, &profile.name)?;
-        let intermediates = match store.ca_chain(&profile)? {
-            Some(chain) => chain.into_iter().filter(|c| *c != root).collect(),
-            None => {
-                // The chain is public; it is only used to build paths to
-                // the pinned root, so fetching it over TLS is enough.
-                let pem = rt.block_on(client.ca_chain())?;
-                let chain = scs_pki::parse_certificates(pem.as_bytes())?;
-                if chain.last() != Some(&root) {
-                    return Err(scs_client::Error::Untrusted(
-                        "the CA chain the server publishes does not end in the pinned CA".into(),
-                    )
-                    .into());
-                }
-                store.save_ca_chain(&profile, &pem)?;
-                chain.into_iter().filter(|c| *c != root).collect()
-            }
-        };
+        let intermediates = intermediates(rt, &store, &profile, &client, &root)?;
         Ok(Messenger {
             store,
             profile,
@@ -170,30 +217,14 @@ impl Messenger {
     /// against the pinned CA (not revoked, issued to that name), and the key
     /// must match the one pinned for them.
     async fn user_key(&self, name: &str) -> Result<PublicKey> {
-        let entry = self.client.user(&self.session.token, name).await?;
-        let pem = entry
-            .certificate_pem
-            .ok_or_else(|| usage(format!("{name} has no certificate in the directory")))?;
-        let der = scs_pki::parse_certificate(pem.as_bytes())?;
-        let crls = scs_pki::parse_crls(self.client.crl().await?.as_bytes())?;
-        let bad = |reason: String| scs_client::Error::BadCertificate {
-            user: name.to_owned(),
-            reason,
-        };
-        let verified = scs_pki::verify(
-            &der,
+        let (key, pem) = directory_key(
+            &self.client,
+            &self.session.token,
+            &self.root,
             &self.intermediates,
-            std::slice::from_ref(&self.root),
-            &crls,
-            Some(scs_pki::Purpose::Client),
-            None,
-            None,
+            name,
         )
-        .map_err(|e| bad(e.to_string()))?;
-        if verified.leaf().common_name.as_deref() != Some(name) {
-            return Err(bad("it is issued to another name".into()).into());
-        }
-        let key = scs_keystore::public_key_of_certificate(&der)?;
+        .await?;
         let fp = key.fingerprint_hex();
         match self.contacts.check(name, &fp, &pem, now())? {
             PinStatus::NewlyPinned => {
@@ -446,31 +477,14 @@ pub fn contacts(ctx: &Ctx, args: ContactsArgs) -> Result<()> {
             let store = ctx.profiles()?;
             let root = store.ca_der(&profile)?;
             let rt = runtime()?;
-            let entry = rt.block_on(client.user(&s.token, &user))?;
-            let pem = entry
-                .certificate_pem
-                .ok_or_else(|| usage(format!("{user} has no certificate in the directory")))?;
-            let der = scs_pki::parse_certificate(pem.as_bytes())?;
-            let chain_pem = rt.block_on(client.ca_chain())?;
-            let intermediates: Vec<Vec<u8>> = scs_pki::parse_certificates(chain_pem.as_bytes())?
-                .into_iter()
-                .filter(|c| *c != root)
-                .collect();
-            let crls = scs_pki::parse_crls(rt.block_on(client.crl())?.as_bytes())?;
-            scs_pki::verify(
-                &der,
+            let intermediates = intermediates(&rt, &store, &profile, &client, &root)?;
+            let (key, pem) = rt.block_on(directory_key(
+                &client,
+                &s.token,
+                &root,
                 &intermediates,
-                &[root],
-                &crls,
-                Some(scs_pki::Purpose::Client),
-                None,
-                None,
-            )
-            .map_err(|e| scs_client::Error::BadCertificate {
-                user: user.clone(),
-                reason: e.to_string(),
-            })?;
-            let key = scs_keystore::public_key_of_certificate(&der)?;
+                &user,
+            ))?;
             let theirs = key.fingerprint_hex();
             // My side of the safety number is my own key, not what the
             // server lists for me: a substituted entry must change the number.
